@@ -1,0 +1,152 @@
+"""One direction of the grid as a comb: evenly spaced lines along one axis.
+
+Once perspective is removed, the lines of one family sit at `origin + k *
+spacing`. The spacing is the strongest period of the line positions (their
+autocorrelation), the phase their circular mean for that period, and a
+weighted line fit over the assigned indices polishes both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+_BIN = 0.5
+"""Histogram bin (rectified pixels) for the autocorrelation."""
+
+
+@dataclass(frozen=True)
+class Comb:
+    origin: float
+    """Position of line index 0."""
+    spacing: float
+    first: int
+    """Lowest line index that has any evidence."""
+    support: np.ndarray
+    """Evidence (summed segment length) for indices `first, first + 1, ...`."""
+
+    def position(self, k: float) -> float:
+        return self.origin + k * self.spacing
+
+    def support_at(self, k: int) -> float:
+        i = k - self.first
+        return float(self.support[i]) if 0 <= i < len(self.support) else 0.0
+
+
+def fit_comb(
+    positions: np.ndarray, weights: np.ndarray, min_spacing: float, max_spacing: float
+) -> Comb | None:
+    if len(positions) < 3:
+        return None
+    lo, hi = float(positions.min()), float(positions.max())
+    if hi - lo < 2 * min_spacing:
+        return None
+    nbins = int((hi - lo) / _BIN) + 1
+    hist = np.bincount(((positions - lo) / _BIN).astype(np.int64), weights, minlength=nbins)
+    # Smooth by a pixel or so: the same line seen as several segments jitters by that much.
+    kern = np.exp(-0.5 * (np.arange(-6, 7) * _BIN / 0.8) ** 2)
+    hist = np.convolve(hist, kern, mode="same")
+    size = 1 << int(np.ceil(np.log2(2 * nbins)))
+    spec = np.fft.rfft(hist, size)
+    auto = np.fft.irfft(spec * np.conj(spec), size)[:nbins]
+    lag_lo = max(2, int(np.ceil(min_spacing / _BIN)))
+    lag_hi = min(nbins - 1, int(max_spacing / _BIN))
+    if lag_hi <= lag_lo + 2:
+        return None
+    window = auto[lag_lo : lag_hi + 1]
+    peaks = np.flatnonzero((window[1:-1] >= window[:-2]) & (window[1:-1] > window[2:])) + 1
+    if len(peaks) == 0:
+        return None
+    best = peaks[np.argmax(window[peaks])]
+    # A comb of period s also correlates at 2s, 3s, ... a little less; the
+    # strongest local maximum is the fundamental unless a stronger sub-multiple exists.
+    spacing = (lag_lo + best) * _BIN
+    # Parabolic peak interpolation for a sub-bin spacing.
+    y0, y1, y2 = window[best - 1], window[best], window[best + 1]
+    denom = y0 - 2 * y1 + y2
+    if denom < 0:
+        spacing += 0.5 * (y0 - y2) / denom * _BIN
+    phase = np.angle(np.sum(weights * np.exp(2j * np.pi * positions / spacing)))
+    origin = phase / (2 * np.pi) * spacing
+    for tol in (0.3, 0.2):
+        k = np.round((positions - origin) / spacing)
+        res = positions - (origin + k * spacing)
+        use = np.abs(res) < tol * spacing
+        if use.sum() < 3 or len(np.unique(k[use])) < 2:
+            return None
+        w = weights[use]
+        a = np.stack([np.ones(use.sum()), k[use]], axis=1) * np.sqrt(w)[:, None]
+        sol = np.linalg.lstsq(a, positions[use] * np.sqrt(w), rcond=None)[0]
+        origin, spacing = float(sol[0]), float(sol[1])
+        if spacing <= 0:
+            return None
+    k = np.round((positions - origin) / spacing).astype(np.int64)
+    res = positions - (origin + k * spacing)
+    use = np.abs(res) < 0.2 * spacing
+    if not use.any():
+        return None
+    first = int(k[use].min())
+    support = np.bincount(k[use] - first, weights[use])
+    return Comb(origin, spacing, first, support)
+
+
+@dataclass(frozen=True)
+class Run:
+    start: int
+    """Index of the run's first line."""
+    size: int
+    valid: bool
+    """Edge lines present, most inner lines present, no strong line just outside."""
+    score: float
+
+
+def best_windows(comb: Comb, sizes: tuple[int, ...]) -> dict[int, Run]:
+    """For each board size, the run of that many comb lines best explained by the evidence."""
+    return choose_runs(comb.support, comb.first, sizes)
+
+
+def choose_runs(
+    support: np.ndarray, first: int, sizes: tuple[int, ...], floor: float = 0.0
+) -> dict[int, Run]:
+    """For each size n, the run of n consecutive lines that looks most like a board.
+
+    `support[i]` is the evidence for line `first + i`. A board's run has its two
+    edge lines clearly present (stones rarely hide a whole edge line), most
+    lines inside present (stones do hide inner ones), and no line of the same
+    spacing just beyond it (wood, then the table).
+    """
+    if len(support) == 0:
+        return {}
+    typical = max(float(np.median(np.sort(support)[-min(len(support), 9):])), floor, 1e-9)
+    rel = support / typical
+
+    def at(k: int) -> float:
+        i = k - first
+        return float(rel[i]) if 0 <= i < len(rel) else 0.0
+
+    out: dict[int, Run] = {}
+    for n in sizes:
+        best: Run | None = None
+        for start in range(first - 1, first + max(len(support) - n, 0) + 2):
+            inside = np.array([at(k) for k in range(start, start + n)])
+            outside = max(at(start - 1), at(start + n))
+            present = inside >= 0.2
+            valid = bool(
+                inside[0] >= 0.35 and inside[-1] >= 0.35 and present.mean() >= 0.8 and outside < 0.5 * min(inside[0], inside[-1]) + 0.1
+            )
+            score = float(np.minimum(inside, 1.5).sum() - 2.0 * n * outside / 19.0)
+            run = Run(start, n, valid, score)
+            if best is None or (run.valid, run.score) > (best.valid, best.score):
+                best = run
+        if best is not None:
+            out[n] = best
+    return out
+
+
+def pick_size(runs: list[dict[int, Run]], sizes: tuple[int, ...]) -> int:
+    """The largest size whose runs are valid on every axis, else the best-scoring one."""
+    valid = [n for n in sizes if all(n in r and r[n].valid for r in runs)]
+    if valid:
+        return max(valid)
+    return max(sizes, key=lambda n: min((r[n].score / n if n in r else -1e9) for r in runs))

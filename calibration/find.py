@@ -1,0 +1,256 @@
+"""Find the board: its outer grid corners, size and lens distortion, from one image.
+
+1. Line evidence: black-hat response and line segments (`evidence`).
+2. Two families of segments and their vanishing points (`families`).
+3. Remove the perspective; along each axis the lines form a comb of uniform
+   spacing (`comb`); the run of 9, 13 or 19 comb lines with wood beyond it
+   is the board.
+4. Refine the lattice against the line evidence in the image, re-check its
+   extent, fit the lens distortion that straightens the lines, refine again
+   (`grid`, `lens`).
+5. Re-index the lattice so its corners follow the project's convention.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from calibration.comb import Comb, best_windows, choose_runs, fit_comb, pick_size
+from calibration.corners import is_clockwise
+from calibration.evidence import WORK_PX, LineEvidence, line_evidence
+from calibration.families import find_families, rectifying_homography
+from calibration.grid import GridObservation, Lattice, apply_homography, coverage, refine
+from calibration.lens import LensDistortion, estimate_distortion
+from edge.board.position import BOARD_SIZES
+from edge.errors import BadInputError, NoBoardError
+
+_MAX_ERROR_SPACINGS = 0.12
+"""A fit whose intersections miss by more than this (in grid spacings) is not a board."""
+_MIN_OBSERVED = 0.35
+"""Fraction of intersections that must be measured for the fit to count."""
+
+
+@dataclass(frozen=True)
+class BoardFit:
+    size: int
+    corners: np.ndarray
+    """(4, 2) outer grid corners in camera pixels, clockwise from the one nearest the top-left."""
+    lattice: Lattice
+    """Lattice (col, row) -> undistorted pixels, (0, 0) at corners[0], col along corners[0]->corners[1]."""
+    lens: LensDistortion
+    error_px: float
+    """RMS distance between fitted and observed intersections, image pixels."""
+    observed_fraction: float
+    """Fraction of the intersections that were measured."""
+    straightness_before_px: float
+    straightness_after_px: float
+    image_size: tuple[int, int]
+    """(width, height)."""
+    line_points: tuple[np.ndarray, ...] = ()
+    """Observed grid-line points, camera pixels (for previews)."""
+
+    @property
+    def spacing_px(self) -> float:
+        return self.lattice.mean_spacing()
+
+
+def find_board(image: np.ndarray, size: int | None = None, work_px: int = WORK_PX) -> BoardFit:
+    """Locate the board in a BGR (or grayscale) image. Raises NoBoardError, or BadInputError for a bad image/size."""
+    if size is not None and size not in BOARD_SIZES:
+        raise BadInputError(f"board size {size} is not one of {', '.join(map(str, BOARD_SIZES))}")
+    if image is None or image.ndim not in (2, 3) or min(image.shape[:2]) < 32:
+        raise BadInputError("image is empty or smaller than 32 pixels")
+    sizes = (size,) if size is not None else BOARD_SIZES
+    ev = line_evidence(image, work_px)
+    w, h = ev.original_size
+    lens0 = LensDistortion.none_for(w, h)
+    obs = _search(ev, lens0, sizes)
+    lens_fit = estimate_distortion(obs.line_points, lens0)
+    lens = lens_fit.lens
+    if not lens.is_identity:
+        again = refine(ev, obs.lattice, lens, windows=(0.2, 0.12))
+        if again is not None:
+            obs = again
+    _accept(obs)
+    lattice = orient(obs.lattice, lens)
+    corners = lens.distort_points(lattice.corners())
+    return BoardFit(
+        size=lattice.size,
+        corners=corners,
+        lattice=lattice,
+        lens=lens,
+        error_px=obs.error_px,
+        observed_fraction=obs.observed_fraction,
+        straightness_before_px=lens_fit.residual_before_px,
+        straightness_after_px=lens_fit.residual_after_px,
+        image_size=(w, h),
+        line_points=tuple(obs.line_points),
+    )
+
+
+def _search(ev: LineEvidence, lens: LensDistortion, sizes: tuple[int, ...]) -> GridObservation:
+    """From a core of lines that surely belong to the board, grow to the whole board, then pick its size."""
+    lattice, cols, rows = _initial_lattice(ev, sizes)
+    obs = refine(ev, lattice, lens, cols=cols, rows=rows)
+    if obs is None:
+        raise NoBoardError("no board found: the grid lines do not line up")
+    finer = _subdivide(ev, obs, lens)
+    if finer is not None:
+        again = refine(ev, finer[0], lens, windows=(0.25, 0.15), cols=finer[1], rows=finer[2])
+        if again is not None:
+            obs = again
+    limit = max(sizes) + 2
+    for _ in range(8):
+        grown = _grow(ev, obs, lens, limit)
+        if grown is None:
+            break
+        again = refine(ev, obs.lattice, lens, windows=(0.25, 0.15), cols=grown[0], rows=grown[1])
+        if again is None:
+            break
+        obs = again
+    margin = 2
+    cols = np.arange(obs.cols.min() - margin, obs.cols.max() + margin + 1)
+    rows = np.arange(obs.rows.min() - margin, obs.rows.max() + margin + 1)
+    cov = (
+        coverage(ev, obs.lattice, lens, cols, 0, (float(obs.rows.min()), float(obs.rows.max()))),
+        coverage(ev, obs.lattice, lens, rows, 1, (float(obs.cols.min()), float(obs.cols.max()))),
+    )
+    runs = [choose_runs(cov[0], int(cols[0]), sizes, floor=0.3), choose_runs(cov[1], int(rows[0]), sizes, floor=0.3)]
+    n = pick_size(runs, sizes)
+    board = obs.lattice.shifted(runs[0][n].start, runs[1][n].start, n)
+    final = refine(ev, board, lens, windows=(0.2, 0.12))
+    if final is None:
+        raise NoBoardError("no board found: the grid lines do not line up")
+    return final
+
+
+def _subdivide(
+    ev: LineEvidence, obs: GridObservation, lens: LensDistortion
+) -> tuple[Lattice, np.ndarray, np.ndarray] | None:
+    """When segments were found on only every second or third line, the comb's
+    period is a multiple of the true spacing; lines midway between the measured
+    ones then show up as clearly as the measured ones. None when they do not."""
+    ranges = [obs.cols, obs.rows]
+    factors = [1, 1]
+    for axis in (0, 1):
+        idx = ranges[axis].astype(np.float64)
+        other = ranges[1 - axis]
+        t = (float(other.min()), float(other.max()))
+        whole = float(np.mean(coverage(ev, obs.lattice, lens, idx, axis, t)))
+        for f in (2, 3):
+            between = np.concatenate([idx[:-1] + j / f for j in range(1, f)])
+            part = float(np.mean(coverage(ev, obs.lattice, lens, between, axis, t, half_window=0.2 / f)))
+            if whole > 0 and part > 0.5 * whole:
+                factors[axis] = f
+                break
+    if factors == [1, 1]:
+        return None
+    g = obs.lattice.homography @ np.diag([1.0 / factors[0], 1.0 / factors[1], 1.0])
+    cols = np.arange(obs.cols.min() * factors[0], obs.cols.max() * factors[0] + 1)
+    rows = np.arange(obs.rows.min() * factors[1], obs.rows.max() * factors[1] + 1)
+    return Lattice(obs.lattice.size, g), cols, rows
+
+
+_PRESENT = 0.3
+"""Coverage from which a line counts as part of the grid when growing."""
+
+
+def _grow(ev: LineEvidence, obs: GridObservation, lens: LensDistortion, limit: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """Extend the measured ranges by the adjacent lines that are clearly there; None when nothing grows."""
+    ranges = [obs.cols, obs.rows]
+    out = []
+    changed = False
+    for axis in (0, 1):
+        idx = ranges[axis]
+        other = ranges[1 - axis]
+        lo, hi = int(idx.min()), int(idx.max())
+        reach = 5
+        probe = np.concatenate([np.arange(lo - reach, lo), np.arange(hi + 1, hi + reach + 1)])
+        cov = coverage(ev, obs.lattice, lens, probe, axis, (float(other.min()), float(other.max())))
+        # Stones can hide most of an inner line; step over up to two weak lines
+        # when a clear one lies beyond them.
+        new_lo = _reach(lo, cov[reach - 1 :: -1], -1, limit - (hi - lo + 1))
+        new_hi = _reach(hi, cov[reach:], +1, limit - (hi - new_lo + 1))
+        changed |= (new_lo, new_hi) != (lo, hi)
+        out.append(np.arange(new_lo, new_hi + 1))
+    return (out[0], out[1]) if changed else None
+
+
+def _reach(edge: int, cov_outward: np.ndarray, direction: int, room: int) -> int:
+    """The farthest line outward from `edge` that is clearly present, with at most two weak lines before it."""
+    best = edge
+    weak = 0
+    for step, c in enumerate(cov_outward, start=1):
+        if step > room:
+            break
+        if c >= _PRESENT:
+            best = edge + direction * step
+            weak = 0
+        else:
+            weak += 1
+            if weak > 2:
+                break
+    return best
+
+
+def _initial_lattice(ev: LineEvidence, sizes: tuple[int, ...]) -> tuple[Lattice, np.ndarray, np.ndarray]:
+    """A lattice from the vanishing points and combs, indexed by comb line, and a core of its lines."""
+    shape = ev.gray.shape
+    fams = find_families(ev.segments, shape)
+    if fams is None:
+        raise NoBoardError("no board found: no two families of straight lines in view")
+    rect = rectifying_homography(fams[0], fams[1], shape)
+    if rect is None:
+        raise NoBoardError("no board found: the lines in view do not form a plane grid")
+    long_side = float(max(shape))
+    combs: list[Comb] = []
+    for axis, fam in enumerate(fams):
+        a = apply_homography(rect, fam.segments[:, :2])
+        b = apply_homography(rect, fam.segments[:, 2:])
+        pos = (a[:, axis] + b[:, axis]) / 2.0
+        weight = np.hypot(a[:, 0] - b[:, 0], a[:, 1] - b[:, 1])
+        keep = np.isfinite(pos) & np.isfinite(weight) & (np.abs(pos) < 4 * long_side)
+        comb = fit_comb(pos[keep], weight[keep], 4.0, long_side / 6.0)
+        if comb is None:
+            raise NoBoardError("no board found: no evenly spaced lines in view")
+        combs.append(comb)
+    core_sizes = tuple(sorted(set(sizes) | {min(BOARD_SIZES)}))
+    runs = [best_windows(c, core_sizes) for c in combs]
+    n = pick_size(runs, core_sizes)
+    cu, cv = combs
+    to_rect = np.array([[cu.spacing, 0.0, cu.origin], [0.0, cv.spacing, cv.origin], [0.0, 0.0, 1.0]])
+    to_original = np.diag([1.0 / ev.scale, 1.0 / ev.scale, 1.0])
+    g = to_original @ np.linalg.inv(rect) @ to_rect
+    lattice = Lattice(max(sizes), g / g[2, 2])
+    return lattice, np.arange(runs[0][n].start, runs[0][n].start + n), np.arange(runs[1][n].start, runs[1][n].start + n)
+
+
+def _accept(obs: GridObservation) -> None:
+    spacing = obs.lattice.mean_spacing()
+    if obs.observed_fraction < _MIN_OBSERVED:
+        raise NoBoardError(
+            f"no board found: only {obs.observed_fraction:.0%} of the grid intersections could be seen"
+        )
+    if not obs.error_px <= _MAX_ERROR_SPACINGS * spacing:
+        raise NoBoardError(
+            f"no board found: the grid lines miss a regular lattice by {obs.error_px:.1f} px"
+        )
+
+
+def orient(lattice: Lattice, lens: LensDistortion) -> Lattice:
+    """Re-index the lattice so corner (0,0) is nearest the image's top-left and the corners run clockwise."""
+    m = lattice.size - 1.0
+    lat_corners = np.array([[0.0, 0.0], [m, 0.0], [m, m], [0.0, m]])
+    cam = lens.distort_points(lattice.map(lat_corners))
+    if not is_clockwise(cam):
+        # Swap the lattice axes: the same grid, traversed the other way round.
+        lat_corners = lat_corners[[0, 3, 2, 1]]
+        cam = cam[[0, 3, 2, 1]]
+    start = int(np.argmin(np.hypot(cam[:, 0], cam[:, 1])))
+    k0, k1, k3 = lat_corners[start], lat_corners[(start + 1) % 4], lat_corners[(start + 3) % 4]
+    # New lattice coordinates (c', r') -> old: k0 + c'/m (k1 - k0) + r'/m (k3 - k0).
+    t = np.array([[(k1 - k0)[0] / m, (k3 - k0)[0] / m, k0[0]], [(k1 - k0)[1] / m, (k3 - k0)[1] / m, k0[1]], [0, 0, 1.0]])
+    g = lattice.homography @ t
+    return Lattice(lattice.size, g / g[2, 2])

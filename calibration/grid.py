@@ -1,0 +1,302 @@
+"""The board lattice and its fit to the observed grid lines.
+
+A `Lattice` maps lattice coordinates (col, row) -- integers on the grid
+intersections -- to undistorted image pixels by one homography. Refinement
+samples the line evidence across each predicted grid line, finds where the
+real line is, fits a straight line to those points, intersects the fitted lines
+and re-fits the homography to the intersections. The grid-fit error is the RMS
+pixel distance between the lattice's intersections and those observed ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from calibration.evidence import LineEvidence
+from calibration.lens import LensDistortion
+
+_MIN_COVERAGE = 0.2
+"""A grid line is measured when at least this fraction of it shows a clear line."""
+
+
+@dataclass(frozen=True)
+class Lattice:
+    size: int
+    homography: np.ndarray
+    """3x3, lattice (col, row, 1) -> undistorted image pixels at original resolution."""
+
+    def map(self, lattice_points: np.ndarray) -> np.ndarray:
+        return apply_homography(self.homography, lattice_points)
+
+    def intersections(self) -> np.ndarray:
+        """(size, size, 2) undistorted image points, indexed [row, col]."""
+        idx = np.arange(self.size, dtype=np.float64)
+        cols, rows = np.meshgrid(idx, idx)
+        return self.map(np.stack([cols, rows], axis=-1))
+
+    def corners(self) -> np.ndarray:
+        """The four outer corners in lattice order (0,0), (n-1,0), (n-1,n-1), (0,n-1)."""
+        m = self.size - 1.0
+        return self.map(np.array([[0.0, 0.0], [m, 0.0], [m, m], [0.0, m]]))
+
+    def shifted(self, col0: int, row0: int, size: int) -> "Lattice":
+        """The lattice whose (0, 0) is this one's (col0, row0), with another size."""
+        t = np.array([[1.0, 0, col0], [0, 1.0, row0], [0, 0, 1.0]])
+        return Lattice(size, self.homography @ t)
+
+    def mean_spacing(self) -> float:
+        pts = self.intersections()
+        d1 = np.linalg.norm(np.diff(pts, axis=0), axis=-1)
+        d2 = np.linalg.norm(np.diff(pts, axis=1), axis=-1)
+        return float((d1.mean() + d2.mean()) / 2.0)
+
+
+@dataclass(frozen=True)
+class GridObservation:
+    lattice: Lattice
+    """The lattice re-fitted to the observed intersections."""
+    cols: np.ndarray
+    """Lattice indices of the column lines that were measured."""
+    rows: np.ndarray
+    """Lattice indices of the row lines that were measured."""
+    observed: np.ndarray
+    """(len(rows), len(cols), 2) observed intersections (undistorted pixels), NaN where a line was not seen."""
+    residuals: np.ndarray
+    """(len(rows), len(cols)) distance between `observed` and the lattice, NaN where unobserved."""
+    error_px: float
+    """RMS of `residuals` in image pixels."""
+    coverage: tuple[np.ndarray, np.ndarray]
+    """Fraction of each column line and of each row line that shows a clear line."""
+    line_points: list[np.ndarray]
+    """Per measured line, its observed points in camera (distorted) image pixels."""
+
+    @property
+    def observed_fraction(self) -> float:
+        return float(np.isfinite(self.residuals).mean())
+
+
+def apply_homography(h: np.ndarray, pts: np.ndarray) -> np.ndarray:
+    pts = np.asarray(pts, dtype=np.float64)
+    flat = pts.reshape(-1, 2)
+    out = flat @ h[:, :2].T + h[:, 2]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        res = out[:, :2] / out[:, 2:3]
+    return res.reshape(pts.shape)
+
+
+@dataclass(frozen=True)
+class _Profiles:
+    offset: np.ndarray
+    """(L, M) sub-sample offset of the line (lattice units), NaN where no clear line."""
+    along: np.ndarray
+    """(M,) lattice parameter of each sample along the line."""
+    base: np.ndarray
+    """(L, M, 2) camera pixels (original resolution) of the predicted line at each sample."""
+    across: np.ndarray
+    """(L, M, 2) camera-pixel step per lattice unit across the line at each sample."""
+
+    def points(self) -> np.ndarray:
+        """(L, M, 2) camera pixels of the observed line, NaN where none was seen."""
+        return self.base + self.offset[..., None] * self.across
+
+
+_ALONG = np.linspace(0.28, 0.72, 5)
+"""Where along each cell a line is probed: away from the crossing lines, which
+would otherwise fill the whole profile."""
+
+
+def _profiles(
+    evidence: LineEvidence,
+    lattice: Lattice,
+    lens: LensDistortion,
+    indices: np.ndarray,
+    axis: int,
+    t_range: tuple[float, float],
+    half_window: float,
+) -> _Profiles:
+    """Find the line near each predicted grid line `indices` of one axis.
+
+    axis 0: column lines (constant col), axis 1: row lines. At a few points of
+    every cell along a line, the response is read across it over
+    +-`half_window` lattice units and the sub-pixel peak kept when it stands
+    clearly above the rest of the profile.
+    """
+    cells = np.arange(np.floor(t_range[0]), np.ceil(t_range[1]))
+    along = (cells[:, None] + _ALONG[None, :]).ravel()
+    along = along[(along >= t_range[0]) & (along <= t_range[1])]
+    idx = np.asarray(indices, dtype=np.float64)
+    li, ai = np.meshgrid(idx, along, indexing="ij")
+    lat = np.stack([li, ai], axis=-1) if axis == 0 else np.stack([ai, li], axis=-1)
+    step = np.zeros(2)
+    step[axis] = 0.05
+    base = lens.distort_points(lattice.map(lat))
+    across = (lens.distort_points(lattice.map(lat + step)) - base) / 0.05
+    scale = evidence.scale
+    spacing_px = float(np.nanmax(np.linalg.norm(across, axis=-1))) * scale if base.size else 1.0
+    k = int(np.clip(2 * np.ceil(half_window * spacing_px) + 1, 9, 41))
+    offs = np.linspace(-half_window, half_window, k).astype(np.float32)
+    b = (base * scale).astype(np.float32).reshape(-1, 1, 2)
+    a = (across * scale).astype(np.float32).reshape(-1, 1, 2)
+    mapx = b[..., 0] + offs[None, :] * a[..., 0]
+    mapy = b[..., 1] + offs[None, :] * a[..., 1]
+    bad = ~(np.isfinite(mapx) & np.isfinite(mapy))
+    mapx[bad] = -1e4
+    mapy[bad] = -1e4
+    vals = cv2.remap(evidence.response, mapx, mapy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    peak = np.argmax(vals, axis=-1)
+    rows = np.arange(len(vals))
+    vmax = vals[rows, peak]
+    base_level = np.median(vals, axis=-1)
+    ok = (peak > 0) & (peak < k - 1) & (vmax > 0.8 * evidence.threshold) & (vmax - base_level > 0.5 * evidence.threshold)
+    pc = np.clip(peak, 1, k - 2)
+    y0, y1, y2 = vals[rows, pc - 1], vals[rows, pc], vals[rows, pc + 1]
+    denom = y0 - 2 * y1 + y2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frac = np.where(denom < 0, 0.5 * (y0 - y2) / denom, 0.0)
+    offset = offs[pc] + np.clip(frac, -0.5, 0.5) * (offs[1] - offs[0])
+    offset = np.where(ok, offset, np.nan).reshape(len(idx), len(along))
+    return _Profiles(offset, along, base, across)
+
+
+def _spacing_px(lattice: Lattice, lens: LensDistortion, indices: np.ndarray, t_range: tuple[float, float]) -> float:
+    """The largest grid spacing (camera pixels) over the region sampled."""
+    lo, hi = float(np.min(indices)), float(np.max(indices))
+    corners = np.array([[lo, t_range[0]], [hi, t_range[0]], [hi, t_range[1]], [lo, t_range[1]]])
+    base = lens.distort_points(lattice.map(corners))
+    step_a = lens.distort_points(lattice.map(corners + [1.0, 0.0]))
+    step_b = lens.distort_points(lattice.map(corners + [0.0, 1.0]))
+    d = np.concatenate([np.linalg.norm(step_a - base, axis=1), np.linalg.norm(step_b - base, axis=1)])
+    d = d[np.isfinite(d)]
+    return float(d.max()) if len(d) else 1.0
+
+
+def _fit_line(pts: np.ndarray, min_points: int) -> tuple[np.ndarray | None, np.ndarray]:
+    """Robust total-least-squares line (a, b, c) with a^2 + b^2 = 1, and the inlier mask."""
+    use = np.ones(len(pts), dtype=bool)
+    line = None
+    for _ in range(3):
+        if use.sum() < min_points:
+            return None, use
+        p = pts[use]
+        mean = p.mean(axis=0)
+        d = p - mean
+        cov = d.T @ d
+        evals, evecs = np.linalg.eigh(cov)
+        normal = evecs[:, 0]
+        line = np.array([normal[0], normal[1], -normal @ mean])
+        res = np.abs(pts @ line[:2] + line[2])
+        mad = np.median(res[use]) * 1.4826
+        use = res < max(2.5 * mad, 0.75)
+    return line, use
+
+
+def coverage(
+    evidence: LineEvidence,
+    lattice: Lattice,
+    lens: LensDistortion,
+    indices: np.ndarray,
+    axis: int,
+    t_range: tuple[float, float],
+    half_window: float = 0.2,
+) -> np.ndarray:
+    """Fraction of each line `indices` of `axis`, over `t_range` of the other axis, that shows a clear line."""
+    prof = _profiles(evidence, lattice, lens, np.asarray(indices), axis, t_range, half_window)
+    if prof.offset.shape[1] == 0:
+        return np.zeros(len(indices))
+    off = prof.offset
+    # A real line is found where predicted; a lattice off by half a spacing finds
+    # the neighbours at the window's edge, so only central hits count.
+    central = np.isfinite(off) & (np.abs(np.nan_to_num(off, nan=1.0)) < 0.6 * half_window)
+    return central.mean(axis=1)
+
+
+def observe(
+    evidence: LineEvidence,
+    lattice: Lattice,
+    lens: LensDistortion,
+    half_window: float,
+    cols: np.ndarray | None = None,
+    rows: np.ndarray | None = None,
+) -> GridObservation | None:
+    """Measure the grid lines `cols` x `rows` (default: the whole lattice) and re-fit the lattice to them."""
+    n = lattice.size
+    cols = np.arange(n) if cols is None else np.asarray(cols)
+    rows = np.arange(n) if rows is None else np.asarray(rows)
+    index = (cols, rows)
+    fitted: list[list[np.ndarray | None]] = [[], []]
+    cover = (np.zeros(len(cols)), np.zeros(len(rows)))
+    line_points: list[np.ndarray] = []
+    min_points = 8
+    for axis in (0, 1):
+        other = index[1 - axis]
+        prof = _profiles(evidence, lattice, lens, index[axis], axis, (float(other.min()), float(other.max())), half_window)
+        usable = max(len(prof.along), 1)
+        camera = prof.points()
+        for i in range(len(index[axis])):
+            ok = np.isfinite(prof.offset[i])
+            if ok.sum() < min_points:
+                fitted[axis].append(None)
+                continue
+            cam = camera[i, ok]
+            line, inl = _fit_line(lens.undistort_points(cam), min_points)
+            cover[axis][i] = inl.sum() / usable if line is not None else 0.0
+            if line is None or cover[axis][i] < _MIN_COVERAGE:
+                fitted[axis].append(None)
+                continue
+            fitted[axis].append(line)
+            line_points.append(cam[inl])
+    observed = np.full((len(rows), len(cols), 2), np.nan)
+    for r, row_line in enumerate(fitted[1]):
+        if row_line is None:
+            continue
+        for c, col_line in enumerate(fitted[0]):
+            if col_line is None:
+                continue
+            x = np.cross(row_line, col_line)
+            if abs(x[2]) > 1e-12:
+                observed[r, c] = x[:2] / x[2]
+    found = np.isfinite(observed[..., 0])
+    if found.sum() < 8:
+        return None
+    cc, rr = np.meshgrid(cols.astype(np.float64), rows.astype(np.float64))
+    src = np.stack([cc, rr], axis=-1)[found]
+    dst = observed[found]
+    h, _ = cv2.findHomography(src, dst, 0)
+    if h is None:
+        return None
+    # One mis-measured line (stones along it) must not drag the whole lattice: drop
+    # intersections far off the first fit and fit again.
+    res = np.linalg.norm(apply_homography(h, src) - dst, axis=1)
+    spacing = _spacing_px(Lattice(n, h), LensDistortion.none_for(2, 2), cols, (float(rows.min()), float(rows.max())))
+    keep = res < max(3.0 * np.median(res), 0.08 * spacing)
+    if keep.sum() >= 8 and not keep.all():
+        h2, _ = cv2.findHomography(src[keep], dst[keep], 0)
+        if h2 is not None:
+            h = h2
+    fit = Lattice(n, h / h[2, 2])
+    residuals = np.full(found.shape, np.nan)
+    residuals[found] = np.linalg.norm(fit.map(src) - dst, axis=1)
+    error = float(np.sqrt(np.nanmean(residuals**2)))
+    return GridObservation(fit, cols, rows, observed, residuals, error, cover, line_points)
+
+
+def refine(
+    evidence: LineEvidence,
+    lattice: Lattice,
+    lens: LensDistortion,
+    windows: tuple[float, ...] = (0.35, 0.25, 0.15),
+    cols: np.ndarray | None = None,
+    rows: np.ndarray | None = None,
+) -> GridObservation | None:
+    """Alternate measuring the lines and re-fitting, with a narrowing search window."""
+    obs = None
+    for w in windows:
+        new = observe(evidence, lattice, lens, w, cols, rows)
+        if new is None:
+            return obs
+        obs = new
+        lattice = new.lattice
+    return obs

@@ -1,0 +1,1 @@
+"""The `goban-edge` command: one module per subcommand."""

@@ -1,0 +1,85 @@
+"""Reading and validating the TOML file, and resolving secrets.
+
+Errors name the file, the key path and, for syntax errors, the line, in one
+line, and are raised before any work starts.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Mapping
+
+from pydantic import ValidationError
+
+from edge.config.model import AppConfig, MqttSection
+from edge.errors import ConfigError
+
+DEFAULT_PATH = Path("/etc/goban-edge/config.toml")
+
+
+def parse_config(data: Mapping[str, Any], source: str = "config") -> AppConfig:
+    try:
+        return AppConfig.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key"
+        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        raise ConfigError(f"{source}: {key}: {msg}{more}") from None
+
+
+def load_config(path: str | os.PathLike[str] | None = None) -> AppConfig:
+    file = Path(path) if path is not None else DEFAULT_PATH
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{file}: no such configuration file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{file}: cannot read: {exc}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{file}: {exc}") from None
+    config = parse_config(data, str(file))
+    # Relative paths in the file are relative to the file, not to the cwd of the service.
+    return _resolve_paths(config, file.parent)
+
+
+def _resolve_paths(config: AppConfig, base: Path) -> AppConfig:
+    def fix(p: Path | None) -> Path | None:
+        return p if p is None or p.is_absolute() else (base / p)
+
+    return config.model_copy(update={
+        "detector": config.detector.model_copy(update={"model": fix(config.detector.model)}),
+        "calibration": config.calibration.model_copy(update={"file": fix(config.calibration.file)}),
+        "game": config.game.model_copy(update={"sgf_dir": fix(config.game.sgf_dir)}),
+        "mqtt": config.mqtt.model_copy(update={
+            "outbox": fix(config.mqtt.outbox),
+            "ca_file": fix(config.mqtt.ca_file),
+            "cert_file": fix(config.mqtt.cert_file),
+            "key_file": fix(config.mqtt.key_file),
+        }),
+    })
+
+
+def mqtt_password(section: MqttSection, environ: Mapping[str, str] | None = None) -> str | None:
+    """The broker password: systemd credential, then environment, then the file.
+
+    Raises ConfigError when the credential file exists but cannot be read.
+    """
+    env = os.environ if environ is None else environ
+    cred_dir = env.get("CREDENTIALS_DIRECTORY")
+    if cred_dir:
+        cred = Path(cred_dir) / section.password_credential
+        if cred.exists():
+            try:
+                return cred.read_text(encoding="utf-8").rstrip("\r\n")
+            except OSError as exc:
+                raise ConfigError(f"credential {cred}: cannot read: {exc.strerror}") from None
+    if section.password_env in env:
+        return env[section.password_env]
+    return section.password

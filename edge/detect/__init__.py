@@ -1,0 +1,1 @@
+"""The detect stage: the stone detector on the rectified board."""

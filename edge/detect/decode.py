@@ -1,0 +1,87 @@
+"""Turning the network's dense output into stone boxes.
+
+The network is a CenterNet-style detector at stride `stride` on the rectified
+board. For every output cell it predicts:
+
+- `heatmap[y, x, k]`: the probability that the centre of a stone of class k
+  (0 black, 1 white) lies in the cell;
+- `boxes[y, x, :]`: `(dx, dy, w, h)` where the stone centre is
+  `((x + dx) * stride, (y + dy) * stride)` pixels and its size is
+  `(w * size_scale, h * size_scale)` pixels.
+
+Decoding keeps cells that are the maximum of their 3x3 neighbourhood (over both
+classes, since a point holds one stone) and above the score threshold, reads
+the box there, and runs a class-agnostic NMS that removes the rare double peak
+on one stone. The .tflite file holds only the network; this file is the rest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+import cv2
+import numpy as np
+
+from edge.board.position import Color
+from edge.detect.types import Detection
+
+CLASS_COLORS: tuple[Color, ...] = ("b", "w")
+
+
+@dataclass(frozen=True)
+class DecodeParams:
+    stride: int = 4
+    size_scale: float = 32.0
+    score_threshold: float = 0.3
+    """Lowest score kept; evaluation uses a low one to trace the whole PR curve."""
+    nms_iou: float = 0.5
+    max_detections: int = 500
+
+    @classmethod
+    def from_metadata(cls, decode: Mapping[str, Any]) -> "DecodeParams":
+        known = {k: decode[k] for k in cls.__dataclass_fields__ if k in decode}
+        return cls(**known)
+
+
+def nms(boxes: np.ndarray, scores: np.ndarray, iou_threshold: float) -> np.ndarray:
+    """Greedy non-maximum suppression; returns kept indices, best score first."""
+    order = np.argsort(-scores, kind="stable")
+    x0, y0, x1, y1 = boxes.T
+    areas = np.maximum(x1 - x0, 0) * np.maximum(y1 - y0, 0)
+    keep: list[int] = []
+    while order.size:
+        i = order[0]
+        keep.append(int(i))
+        rest = order[1:]
+        iw = np.clip(np.minimum(x1[i], x1[rest]) - np.maximum(x0[i], x0[rest]), 0, None)
+        ih = np.clip(np.minimum(y1[i], y1[rest]) - np.maximum(y0[i], y0[rest]), 0, None)
+        inter = iw * ih
+        iou = inter / np.maximum(areas[i] + areas[rest] - inter, 1e-9)
+        order = rest[iou <= iou_threshold]
+    return np.asarray(keep, dtype=np.int64)
+
+
+def decode(heatmap: np.ndarray, boxes: np.ndarray, params: DecodeParams) -> list[Detection]:
+    """Detections from one image's `heatmap` (h, w, 2) and `boxes` (h, w, 4)."""
+    best = heatmap.max(axis=-1)
+    cls = heatmap.argmax(axis=-1)
+    peaks = (best >= cv2.dilate(best, np.ones((3, 3), np.uint8))) & (best >= params.score_threshold)
+    ys, xs = np.nonzero(peaks)
+    if ys.size == 0:
+        return []
+    scores = best[ys, xs]
+    dx, dy, w, h = boxes[ys, xs].T
+    cx = (xs + dx) * params.stride
+    cy = (ys + dy) * params.stride
+    half_w = np.abs(w) * params.size_scale / 2.0
+    half_h = np.abs(h) * params.size_scale / 2.0
+    xyxy = np.stack([cx - half_w, cy - half_h, cx + half_w, cy + half_h], axis=1)
+    keep = nms(xyxy, scores, params.nms_iou)[: params.max_detections]
+    return [
+        Detection(
+            float(xyxy[i, 0]), float(xyxy[i, 1]), float(xyxy[i, 2]), float(xyxy[i, 3]),
+            CLASS_COLORS[int(cls[ys[i], xs[i]])], float(scores[i]),
+        )
+        for i in keep
+    ]

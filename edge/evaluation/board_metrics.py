@@ -1,0 +1,143 @@
+"""How well readings of whole boards match the labelled positions.
+
+A single photo does not say which corner is A1, so unless a set declares its
+orientation fixed, a reading is compared with the label under each of the board's
+8 symmetries and the best one counts (the first of equals, identity first).
+A reading that failed or has the wrong board size counts every intersection of
+that image as wrong; the confusion matrix covers the boards that were read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from edge.board.position import Color, Position
+
+STATES: tuple[str, ...] = ("empty", "black", "white")
+_CODE: dict[Color, int] = {"b": 1, "w": 2}
+_COLUMN_LETTERS = "ABCDEFGHJKLMNOPQRSTUVWXYZ"
+
+
+@dataclass(frozen=True)
+class PointError:
+    row: int
+    col: int
+    expected: Color | None
+    got: Color | None
+
+    def label(self, size: int) -> str:
+        """A1-style name, as `Position.diagram` prints it (no I column)."""
+        return f"{_COLUMN_LETTERS[self.col]}{size - self.row}"
+
+
+@dataclass(frozen=True)
+class BoardResult:
+    """One image's reading against its label."""
+
+    image: Path
+    expected: Position
+    got: Position | None
+    """The reading, turned by `symmetry` to line up with the label; None if it failed."""
+    symmetry: int
+    """Index into `Position.symmetries()` applied to the reading (0: as read)."""
+    errors: tuple[PointError, ...]
+    failure: str | None = None
+    """Why no comparable reading exists (reader error, wrong board size)."""
+
+    @property
+    def correct(self) -> bool:
+        return self.failure is None and not self.errors
+
+    @property
+    def wrong_points(self) -> int:
+        return self.expected.size**2 if self.failure is not None else len(self.errors)
+
+
+@dataclass(frozen=True)
+class BoardMetrics:
+    images: int
+    boards_read: int
+    exact_matches: int
+    intersections: int
+    correct_intersections: int
+    confusion: tuple[tuple[int, int, int], ...]
+    """Rows: expected empty/black/white; columns: read empty/black/white."""
+    fixed_orientation: bool
+    results: tuple[BoardResult, ...]
+
+    @property
+    def exact_match_rate(self) -> float | None:
+        return self.exact_matches / self.images if self.images else None
+
+    @property
+    def intersection_accuracy(self) -> float | None:
+        return self.correct_intersections / self.intersections if self.intersections else None
+
+
+def grid(position: Position) -> np.ndarray:
+    """(size, size) int8: 0 empty, 1 black, 2 white."""
+    out = np.zeros((position.size, position.size), dtype=np.int8)
+    for (row, col), color in position.stones.items():
+        out[row, col] = _CODE[color]
+    return out
+
+
+def compare_board(
+    image: Path,
+    expected: Position,
+    got: Position | None,
+    *,
+    fixed_orientation: bool,
+    failure: str | None = None,
+) -> BoardResult:
+    if failure is None and got is None:
+        failure = "no position read"
+    if failure is None and got is not None and got.size != expected.size:
+        failure = f"read a {got.size}x{got.size} board, labelled {expected.size}x{expected.size}"
+    if failure is not None or got is None:
+        return BoardResult(image, expected, None, 0, (), failure)
+    want = grid(expected)
+    candidates = [got] if fixed_orientation else got.symmetries()
+    grids = np.stack([grid(p) for p in candidates])
+    wrong = (grids != want[None]).reshape(len(candidates), -1).sum(axis=1)
+    best = int(np.argmin(wrong))
+    aligned = candidates[best]
+    names: dict[int, Color | None] = {0: None, 1: "b", 2: "w"}
+    errors = tuple(
+        PointError(int(r), int(c), names[int(want[r, c])], names[int(grids[best][r, c])])
+        for r, c in np.argwhere(grids[best] != want)
+    )
+    return BoardResult(image, expected, aligned, best, errors)
+
+
+def board_metrics(results: Sequence[BoardResult], *, fixed_orientation: bool) -> BoardMetrics:
+    confusion = np.zeros((3, 3), dtype=np.int64)
+    intersections = correct = 0
+    for r in results:
+        n = r.expected.size**2
+        intersections += n
+        if r.failure is not None or r.got is None:
+            continue
+        want, got = grid(r.expected), grid(r.got)
+        np.add.at(confusion, (want.reshape(-1), got.reshape(-1)), 1)
+        correct += n - len(r.errors)
+    return BoardMetrics(
+        images=len(results),
+        boards_read=sum(1 for r in results if r.failure is None),
+        exact_matches=sum(1 for r in results if r.correct),
+        intersections=intersections,
+        correct_intersections=correct,
+        confusion=tuple(tuple(int(v) for v in row) for row in confusion),  # type: ignore[misc]
+        fixed_orientation=fixed_orientation,
+        results=tuple(results),
+    )
+
+
+def inverse_symmetry(index: int) -> int:
+    """The symmetry that undoes `Position.symmetries()[index]`."""
+    # Rotations by 90 and 270 degrees undo each other; the rest are their own inverse.
+    return {1: 3, 3: 1}.get(index, index)

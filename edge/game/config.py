@@ -1,0 +1,77 @@
+"""Settings of game following: stability of readings, the rules' search bounds, the record.
+
+The daemon's pydantic configuration builds a `GameConfig`; everything in
+`edge.game` takes one and reads nothing else.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from edge.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class GameConfig:
+    """How to follow a game and what to write in its record.
+
+    Stability: a point's new reading is accepted once it has been read the same
+    way in `stable_frames` frames, over at least `stable_seconds`, with summed
+    confidence of at least `stable_frames * confident_level` (so a point read at
+    confidence 0.5 needs about twice as many frames as one read at 1.0).
+    Readings below `ignore_confidence` carry no vote at all.
+    A frame is held back (not read) when its occlusion estimate exceeds
+    `occlusion_threshold`, or when more than `max_jump` points differ from the
+    stable position at once, each counted by its confidence (a hand over the
+    board) -- unless such a jump holds, self-consistent, for `jump_frames`
+    frames (the board really changed).
+    """
+
+    size: int = 19
+    komi: float = 6.5
+    black_player: str = ""
+    white_player: str = ""
+    event: str = ""
+    sgf_dir: Path | None = None
+    stable_frames: int = 3
+    stable_seconds: float = 0.0
+    confident_level: float = 0.7
+    ignore_confidence: float = 0.15
+    max_jump: int = 6
+    jump_frames: int = 10
+    occlusion_threshold: float = 0.25
+    # Bound of the search over move orders when several stones appear at once:
+    # permutations of up to this many new stones are tried.
+    max_search_stones: int = 6
+    # How many moves back a take-back may reach (the position must match exactly).
+    max_undo: int = 2
+
+    def __post_init__(self) -> None:
+        if not 2 <= self.size <= 25:
+            raise ConfigError(f"game.size {self.size} is outside 2..25")
+        if not math.isfinite(self.komi):
+            raise ConfigError(f"game.komi {self.komi} is not a finite number")
+        if self.stable_frames < 1:
+            raise ConfigError(f"game.stable_frames {self.stable_frames} must be at least 1")
+        if self.stable_seconds < 0:
+            raise ConfigError(f"game.stable_seconds {self.stable_seconds} must not be negative")
+        if not 0.0 < self.confident_level <= 1.0:
+            raise ConfigError(f"game.confident_level {self.confident_level} is outside (0, 1]")
+        if not 0.0 <= self.ignore_confidence < 1.0:
+            raise ConfigError(f"game.ignore_confidence {self.ignore_confidence} is outside [0, 1)")
+        if self.max_jump < 1:
+            raise ConfigError(f"game.max_jump {self.max_jump} must be at least 1")
+        if self.jump_frames < self.stable_frames:
+            raise ConfigError(
+                f"game.jump_frames {self.jump_frames} must be at least stable_frames ({self.stable_frames})"
+            )
+        if not 0.0 < self.occlusion_threshold <= 1.0:
+            raise ConfigError(f"game.occlusion_threshold {self.occlusion_threshold} is outside (0, 1]")
+        if not 1 <= self.max_search_stones <= 8:
+            raise ConfigError(f"game.max_search_stones {self.max_search_stones} is outside 1..8")
+        if self.max_undo < 0:
+            raise ConfigError(f"game.max_undo {self.max_undo} must not be negative")
+        if self.sgf_dir is not None and not isinstance(self.sgf_dir, Path):
+            object.__setattr__(self, "sgf_dir", Path(self.sgf_dir))

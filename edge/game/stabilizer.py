@@ -1,0 +1,234 @@
+"""From noisy per-frame board readings to a stable position.
+
+Each point keeps a candidate value and the evidence for it: readings that
+agree add their confidence, readings that disagree take it away, and when the
+evidence runs out the point's candidate becomes what it was just read as.
+A candidate that differs from the stable position is accepted once it has
+been read `stable_frames` times, over `stable_seconds`, with enough summed
+confidence (see `GameConfig`); the stable position then changes and is emitted.
+
+Frames that cannot be trusted are held back rather than read: unreadable ones
+(position None), those whose occlusion estimate is over the threshold (a hand,
+a change of light), and those where more than `max_jump` points differ from the
+stable position at once (counted weighted by confidence). Held-back frames also wipe the points' partial
+evidence, so a change is only accepted on frames seen after the hand has gone.
+A large jump is accepted only when it holds, self-consistent, for `jump_frames`
+readable frames; the very first position is accepted the same way after
+`stable_frames` frames.
+
+Changes accepted together are emitted together; an accepted change waits up
+to `stable_frames` more frames for other points whose change is confidently
+under way, so that two stones placed in one visit reach the game as one change.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from edge.board.position import Point, Position
+from edge.errors import BadInputError
+from edge.game.config import GameConfig
+
+EMPTY, BLACK, WHITE = 0, 1, 2
+_CODES = {"b": BLACK, "w": WHITE}
+_COLORS = {BLACK: "b", WHITE: "w"}
+
+FrameStatus = Literal["unreadable", "occluded", "jump", "read", "start"]
+
+
+@dataclass(frozen=True)
+class FrameReading:
+    """One frame's reading of the board.
+
+    position None means the frame could not be read. `confidence` is a
+    (size, size) array of per-point confidence in 0..1 (None: all 1.0).
+    `occlusion` is the estimated fraction of the board covered or changed in
+    appearance, 0..1. `timestamp` is Unix epoch seconds.
+    """
+
+    timestamp: float
+    position: Position | None
+    confidence: np.ndarray | None = None
+    occlusion: float = 0.0
+
+
+@dataclass(frozen=True)
+class StableChange:
+    """The stable position changed at `timestamp`; `changed` lists the points that did."""
+
+    position: Position
+    timestamp: float
+    changed: tuple[Point, ...]
+    via_jump: bool = False
+
+
+def position_to_array(position: Position) -> np.ndarray:
+    grid = np.zeros((position.size, position.size), dtype=np.int8)
+    for (row, col), color in position.stones.items():
+        grid[row, col] = _CODES[color]
+    return grid
+
+
+def array_to_position(grid: np.ndarray) -> Position:
+    rows, cols = np.nonzero(grid)
+    return Position(
+        grid.shape[0],
+        {(int(r), int(c)): _COLORS[int(grid[r, c])] for r, c in zip(rows, cols)},
+    )
+
+
+class Stabilizer:
+    """Per-frame readings in, stable positions out (`update` returns one only when it changes)."""
+
+    def __init__(self, config: GameConfig) -> None:
+        self.config = config
+        n = config.size
+        self._stable: np.ndarray | None = None
+        self._cand = np.zeros((n, n), dtype=np.int8)
+        self._evidence = np.zeros((n, n), dtype=np.float64)
+        self._frames = np.zeros((n, n), dtype=np.int32)
+        self._since = np.zeros((n, n), dtype=np.float64)
+        self._held = 0  # frames an accepted change has waited for others under way
+        self._jump: deque[tuple[np.ndarray, np.ndarray]] = deque()
+        self.last_status: FrameStatus | None = None
+
+    @property
+    def position(self) -> Position | None:
+        return None if self._stable is None else array_to_position(self._stable)
+
+    def reset(self) -> None:
+        """Forget the stable position (e.g. after recalibration); the next one is taken afresh."""
+        self._stable = None
+        self._jump.clear()
+        self._clear_evidence()
+
+    def update(self, reading: FrameReading) -> StableChange | None:
+        if reading.position is None:
+            self.last_status = "unreadable"
+            return None
+        grid, conf = self._arrays(reading)
+        if not reading.occlusion <= self.config.occlusion_threshold:  # NaN counts as occluded
+            self.last_status = "occluded"
+            self._clear_evidence()
+            return None
+        valid = conf >= self.config.ignore_confidence
+        if self._stable is None:
+            self.last_status = "start"
+            return self._collect_jump(grid, conf, valid, reading.timestamp, self.config.stable_frames)
+        # Confidence-weighted count of points that differ: a hand reads as many confident changes.
+        jumped = float(conf[valid & (grid != self._stable)].sum())
+        if jumped > self.config.max_jump:
+            self.last_status = "jump"
+            self._clear_evidence()
+            return self._collect_jump(grid, conf, valid, reading.timestamp, self.config.jump_frames)
+        self._jump.clear()
+        self.last_status = "read"
+        return self._read(grid, conf, valid, reading.timestamp)
+
+    # -- internals -----------------------------------------------------------------
+
+    def _arrays(self, reading: FrameReading) -> tuple[np.ndarray, np.ndarray]:
+        n = self.config.size
+        position = reading.position
+        assert position is not None
+        if position.size != n:
+            raise BadInputError(f"reading is of a {position.size}x{position.size} board, expected {n}x{n}")
+        grid = position_to_array(position)
+        if reading.confidence is None:
+            return grid, np.ones((n, n), dtype=np.float64)
+        conf = np.asarray(reading.confidence, dtype=np.float64)
+        if conf.shape != (n, n):
+            raise BadInputError(f"confidence has shape {conf.shape}, expected {(n, n)}")
+        return grid, np.clip(np.nan_to_num(conf, nan=0.0), 0.0, 1.0)
+
+    def _clear_evidence(self) -> None:
+        if self._stable is not None:
+            self._cand[...] = self._stable
+        self._evidence[...] = 0.0
+        self._frames[...] = 0
+        self._held = 0
+
+    def _read(self, grid: np.ndarray, conf: np.ndarray, valid: np.ndarray, t: float) -> StableChange | None:
+        stable = self._stable
+        assert stable is not None
+        agree = valid & (grid == self._cand)
+        disagree = valid & ~agree
+        self._evidence[agree] += conf[agree]
+        self._frames[agree] += 1
+        self._evidence[disagree] -= conf[disagree]
+        switch = disagree & (self._evidence <= 0.0)
+        self._cand[switch] = grid[switch]
+        self._evidence[switch] = conf[switch]
+        self._frames[switch] = 1
+        self._since[switch] = t
+        settled = self._cand == stable
+        self._evidence[settled] = 0.0
+        self._frames[settled] = 0
+
+        cfg = self.config
+        accepted = (
+            ~settled
+            & (self._frames >= cfg.stable_frames)
+            & (self._evidence >= cfg.stable_frames * cfg.confident_level - 1e-9)
+            & (t - self._since >= cfg.stable_seconds)
+        )
+        if not accepted.any():
+            return None
+        # Stones placed together should reach the game together (two moves seen as one
+        # out of order read as two moves out of turn): wait a little for other points
+        # whose change is already confidently under way.
+        # (A weak reading that merely persists is not "under way": its mean confidence is low.)
+        waiting = (
+            ~settled
+            & ~accepted
+            & (self._evidence >= cfg.confident_level)
+            & (self._evidence >= self._frames * cfg.confident_level / 2)
+        )
+        if waiting.any() and self._held < cfg.stable_frames:
+            self._held += 1
+            return None
+        self._held = 0
+        stable[accepted] = self._cand[accepted]
+        self._evidence[accepted] = 0.0
+        self._frames[accepted] = 0
+        rows, cols = np.nonzero(accepted)
+        changed = tuple((int(r), int(c)) for r, c in zip(rows, cols))
+        return StableChange(array_to_position(stable), t, changed)
+
+    def _collect_jump(
+        self, grid: np.ndarray, conf: np.ndarray, valid: np.ndarray, t: float, needed: int
+    ) -> StableChange | None:
+        """Keep the last `needed` held-back frames; accept their consensus once they agree."""
+        self._jump.append((grid, np.where(valid, conf, 0.0)))
+        while len(self._jump) > needed:
+            self._jump.popleft()
+        if len(self._jump) < needed:
+            return None
+        grids = np.stack([g for g, _ in self._jump])
+        weights = np.stack([w for _, w in self._jump])
+        votes = np.stack([((grids == code) * weights).sum(axis=0) for code in (EMPTY, BLACK, WHITE)])
+        consensus = votes.argmax(axis=0).astype(np.int8)
+        if self._stable is not None:
+            # Points nobody could read keep their stable value.
+            unread = weights.sum(axis=0) == 0.0
+            consensus[unread] = self._stable[unread]
+        disagreement = ((grids != consensus) * weights).sum(axis=(1, 2))
+        if float(disagreement.max()) > self.config.max_jump:
+            return None
+        previous = self._stable
+        self._stable = consensus
+        self._jump.clear()
+        self._clear_evidence()
+        if previous is None:
+            changed_mask = consensus != EMPTY
+        else:
+            changed_mask = consensus != previous
+            if not changed_mask.any():
+                return None
+        rows, cols = np.nonzero(changed_mask)
+        changed = tuple((int(r), int(c)) for r, c in zip(rows, cols))
+        return StableChange(array_to_position(consensus), t, changed, via_jump=True)

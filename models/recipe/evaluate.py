@@ -1,0 +1,119 @@
+"""Measure the exported detectors and write the figures into their metadata.
+
+    .venv/bin/python models/recipe/evaluate.py --models models --images 1000
+
+Validation renders come from seeds 10,000,000 and up, a range training never
+touches (training uses 0..train_images). Reports COCO mAP (maxDets 500) for
+the int8 and float32 models, the latency p50/p95 on 1 and 2 threads, and the
+MobileNetV2-SSDLite reference measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+import data  # noqa: E402
+from edge.atomic import atomic_write_text  # noqa: E402
+from edge.detect.decode import DecodeParams, decode  # noqa: E402
+from edge.evaluation.average_precision import evaluate_detections  # noqa: E402
+from edge.evaluation.boxes import BoxArrays  # noqa: E402
+from edge.runtime.cost import model_cost  # noqa: E402
+from edge.runtime.model import TFLiteModel  # noqa: E402
+
+VAL_SEED_BASE = 10_000_000
+
+
+def latency(model_path: Path, threads: int, runs: int, image: np.ndarray) -> dict[str, float]:
+    model = TFLiteModel(model_path, delegate="cpu", num_threads=threads)
+    x = image if model.input.dtype == np.uint8 else image.astype(np.float32)
+    for _ in range(5):
+        model.run(x)
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        model.run(x)
+        times.append(time.perf_counter() - t)
+    return {"p50_ms": round(1000 * float(np.median(times)), 3), "p95_ms": round(1000 * float(np.percentile(times, 95)), 3)}
+
+
+def _as_arrays(per_image: list[list[tuple[tuple[float, float, float, float], int, float]]]) -> BoxArrays:
+    rows = [(i, k, (x0, y0, x1 - x0, y1 - y0), s) for i, dets in enumerate(per_image) for (x0, y0, x1, y1), k, s in dets]
+    if not rows:
+        return BoxArrays.empty()
+    img, lab, xywh, score = zip(*rows)
+    return BoxArrays.build(img, lab, xywh, score)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--models", type=Path, default=Path("models"))
+    ap.add_argument("--images", type=int, default=1000)
+    ap.add_argument("--runs", type=int, default=200, help="timed inferences per latency figure")
+    args = ap.parse_args(argv)
+
+    variants = {v: args.models / f"stones_{v}.tflite" for v in ("int8", "float32")}
+    loaded = {v: TFLiteModel(p, delegate="cpu", num_threads=2) for v, p in variants.items()}
+    params = DecodeParams(score_threshold=0.05)
+    gts: list = []
+    dts: dict[str, list] = {v: [] for v in variants}
+    for i in tqdm(range(args.images), desc="validation renders", mininterval=5):
+        sample = data.make_sample(VAL_SEED_BASE + i, corner_jitter=0.02)
+        gts.append([(tuple(b), int(k), 1.0) for b, k in zip(sample.boxes, sample.classes)])
+        for v, model in loaded.items():
+            x = sample.image if model.input.dtype == np.uint8 else sample.image.astype(np.float32)
+            out = model.run(x)
+            dets = decode(out["heatmap"], out["boxes"], params)
+            dts[v].append([((d.x0, d.y0, d.x1, d.y1), 0 if d.color == "b" else 1, d.score) for d in dets])
+
+    gt = _as_arrays(gts)
+    image = data.make_sample(VAL_SEED_BASE).image
+    report: dict[str, dict] = {}
+    for v, path in variants.items():
+        m = evaluate_detections(gt, _as_arrays(dts[v]), args.images, score_threshold=0.5)
+        cost = model_cost(loaded[v])
+        report[v] = {
+            "validation_images": args.images,
+            "validation_seeds": [VAL_SEED_BASE, VAL_SEED_BASE + args.images],
+            "map50": round(m.map50, 5),
+            "map50_95": round(m.map, 5),
+            "ap50_95_black": round(m.by_name("black").ap, 5),
+            "ap50_95_white": round(m.by_name("white").ap, 5),
+            "precision_at_0.5": round(m.at_threshold.precision or 0.0, 5),
+            "recall_at_0.5": round(m.at_threshold.recall or 0.0, 5),
+            "macs": cost.macs,
+            "params": cost.params,
+            "size_bytes": path.stat().st_size,
+            "latency_1_thread": latency(path, 1, args.runs, image),
+            "latency_2_threads": latency(path, 2, args.runs, image),
+        }
+    reference = args.models / "reference" / "ssdlite_mobilenetv2_320_int8.tflite"
+    if reference.is_file():
+        ref = {"latency_1_thread": latency(reference, 1, args.runs // 4, image),
+               "macs": model_cost(TFLiteModel(reference, delegate="cpu")).macs}
+        ref["ratio_p50_1_thread"] = round(ref["latency_1_thread"]["p50_ms"] / report["int8"]["latency_1_thread"]["p50_ms"], 2)
+        report["reference_ssdlite_int8"] = ref
+    report["int8_minus_float32_map50_95"] = round(report["int8"]["map50_95"] - report["float32"]["map50_95"], 5)
+
+    for v, path in variants.items():
+        meta_path = path.with_suffix(".json")
+        meta = json.loads(meta_path.read_text())
+        meta["metrics"] = {"rendered_validation": report[v], "measured": time.strftime("%Y-%m-%d")}
+        if "reference_ssdlite_int8" in report:
+            meta["metrics"]["reference_ssdlite_int8"] = report["reference_ssdlite_int8"]
+        atomic_write_text(meta_path, json.dumps(meta, indent=2) + "\n")
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

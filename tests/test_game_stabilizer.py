@@ -1,0 +1,167 @@
+"""Stabilizer: per-frame readings -> stable positions; GameConfig validation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from edge.board.position import Position
+from edge.errors import BadInputError, ConfigError
+from edge.game import FrameReading, GameConfig, Stabilizer
+
+EMPTY = Position(9)
+ONE = Position(9, {(2, 2): "b"})
+TWO = Position(9, {(2, 2): "b", (6, 6): "w"})
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.t = 1_700_000_000.0
+
+    def reading(self, position, confidence=None, occlusion=0.0) -> FrameReading:
+        self.t += 0.2
+        return FrameReading(self.t, position, confidence, occlusion)
+
+
+def settle(stab: Stabilizer, clock: Clock, position: Position, frames: int = 3):
+    return [stab.update(clock.reading(position)) for _ in range(frames)]
+
+
+def scatter(position: Position, points: list[tuple[int, int]], color="w") -> Position:
+    return Position(position.size, {**position.stones, **{p: color for p in points}})
+
+
+def test_first_position_after_stable_frames():
+    stab, clock = Stabilizer(GameConfig(size=9)), Clock()
+    out = settle(stab, clock, EMPTY)
+    assert out[:2] == [None, None]
+    assert out[2].position == EMPTY and out[2].via_jump and stab.position == EMPTY
+
+
+def test_change_accepted_on_the_third_frame_not_before():
+    stab, clock = Stabilizer(GameConfig(size=9)), Clock()
+    settle(stab, clock, EMPTY)
+    out = settle(stab, clock, ONE)
+    assert out[:2] == [None, None]
+    assert out[2].position == ONE and out[2].changed == ((2, 2),) and not out[2].via_jump
+    assert out[2].timestamp == clock.t
+    assert settle(stab, clock, ONE) == [None, None, None]
+
+
+def test_flicker_is_never_accepted():
+    stab, clock = Stabilizer(GameConfig(size=9)), Clock()
+    settle(stab, clock, EMPTY)
+    for _ in range(20):
+        assert stab.update(clock.reading(ONE)) is None
+        assert stab.update(clock.reading(EMPTY)) is None
+    assert stab.position == EMPTY
+
+
+def test_low_confidence_needs_more_frames():
+    stab, clock = Stabilizer(GameConfig(size=9)), Clock()
+    settle(stab, clock, EMPTY)
+    weak = np.ones((9, 9))
+    weak[2, 2] = 0.35  # 3 * 0.7 / 0.35 = 6 frames
+    out = [stab.update(clock.reading(ONE, weak)) for _ in range(6)]
+    assert out[:5] == [None] * 5 and out[5].position == ONE
+
+
+def test_readings_below_ignore_confidence_do_not_vote():
+    stab, clock = Stabilizer(GameConfig(size=9)), Clock()
+    settle(stab, clock, EMPTY)
+    faint = np.ones((9, 9))
+    faint[2, 2] = 0.1
+    assert [stab.update(clock.reading(ONE, faint)) for _ in range(10)] == [None] * 10
+    # and a faint contrary reading does not break a run
+    out = [stab.update(clock.reading(ONE)), stab.update(clock.reading(EMPTY, faint)),
+           stab.update(clock.reading(ONE)), stab.update(clock.reading(ONE))]
+    assert out[:3] == [None] * 3 and out[3].position == ONE
+
+
+def test_stable_seconds():
+    stab, clock = Stabilizer(GameConfig(size=9, stable_seconds=1.0)), Clock()
+    settle(stab, clock, EMPTY, frames=6)
+    out = settle(stab, clock, ONE, frames=6)  # 0.2 s apart: the 6th frame is 1.0 s after the 1st
+    assert out[:5] == [None] * 5 and out[5].position == ONE
+
+
+def test_occluded_and_unreadable_frames_are_held_back():
+    stab, clock = Stabilizer(GameConfig(size=9)), Clock()
+    settle(stab, clock, EMPTY)
+    garbage = scatter(EMPTY, [(r, r) for r in range(9)])
+    for _ in range(30):
+        assert stab.update(clock.reading(garbage, occlusion=0.6)) is None
+        assert stab.update(clock.reading(None)) is None
+    assert stab.last_status == "unreadable" and stab.position == EMPTY
+
+
+def test_hand_resets_partial_evidence():
+    stab, clock = Stabilizer(GameConfig(size=9)), Clock()
+    settle(stab, clock, EMPTY)
+    settle(stab, clock, ONE, frames=2)
+    assert stab.update(clock.reading(ONE, occlusion=0.9)) is None
+    out = settle(stab, clock, ONE)
+    assert out[:2] == [None, None] and out[2].position == ONE
+
+
+def test_many_points_at_once_is_a_hand_unless_it_persists():
+    config = GameConfig(size=9)
+    stab, clock = Stabilizer(config), Clock()
+    settle(stab, clock, EMPTY)
+    rng = np.random.default_rng(3)
+    for _ in range(25):  # a moving hand: a different jumble every frame
+        points = [tuple(p) for p in rng.integers(0, 9, size=(12, 2))]
+        assert stab.update(clock.reading(scatter(EMPTY, points))) is None
+        assert stab.last_status == "jump"
+    assert stab.position == EMPTY
+    # a real jump (a position set up at once) is accepted after jump_frames frames
+    setup = scatter(EMPTY, [(r, c) for r in (0, 8) for c in range(5)], "b")
+    out = settle(stab, clock, setup, frames=config.jump_frames)
+    assert out[:-1] == [None] * (config.jump_frames - 1)
+    assert out[-1].position == setup and out[-1].via_jump
+
+
+def test_weak_disagreements_do_not_count_as_a_jump():
+    stab, clock = Stabilizer(GameConfig(size=9)), Clock()
+    settle(stab, clock, EMPTY)
+    noisy = scatter(TWO, [(0, c) for c in range(9)])
+    conf = np.ones((9, 9))
+    conf[0, :] = 0.3  # nine weak flips weigh 2.7 points
+    out = [stab.update(clock.reading(noisy, conf)) for _ in range(3)]
+    assert out[2].position == TWO and stab.last_status == "read"
+
+
+def test_bad_readings_are_bad_input():
+    stab, clock = Stabilizer(GameConfig(size=9)), Clock()
+    with pytest.raises(BadInputError, match="13x13 board"):
+        stab.update(clock.reading(Position(13)))
+    with pytest.raises(BadInputError, match="confidence has shape"):
+        stab.update(clock.reading(EMPTY, np.ones((19, 19))))
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [("size", 1), ("stable_frames", 0), ("max_jump", 0), ("occlusion_threshold", 0.0),
+     ("jump_frames", 2), ("confident_level", 1.5), ("komi", float("nan")), ("max_search_stones", 9)],
+)
+def test_config_rejects_bad_values(field, value):
+    with pytest.raises(ConfigError, match=f"game.{field}"):
+        GameConfig(**{field: value})
+
+
+def test_stones_placed_together_are_emitted_together():
+    stab, clock = Stabilizer(GameConfig(size=9)), Clock()
+    settle(stab, clock, EMPTY)
+    assert stab.update(clock.reading(ONE)) is None  # the second stone is not visible yet
+    out = settle(stab, clock, TWO)
+    assert out[:2] == [None, None]  # ONE's stone is accepted here but waits for its partner
+    assert out[2].position == TWO and out[2].changed == ((2, 2), (6, 6))
+
+
+def test_accepted_change_does_not_wait_for_a_passing_misreading():
+    stab, clock = Stabilizer(GameConfig(size=9)), Clock()
+    settle(stab, clock, EMPTY)
+    settle(stab, clock, ONE, frames=2)
+    assert stab.update(clock.reading(TWO)) is None  # (6, 6) misread once: wait
+    change = stab.update(clock.reading(ONE))
+    assert change is not None and change.position == ONE
