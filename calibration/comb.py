@@ -107,7 +107,11 @@ def best_windows(comb: Comb, sizes: tuple[int, ...]) -> dict[int, Run]:
 
 
 def choose_runs(
-    support: np.ndarray, first: int, sizes: tuple[int, ...], floor: float = 0.0
+    support: np.ndarray,
+    first: int,
+    sizes: tuple[int, ...],
+    floor: float = 0.0,
+    bands: np.ndarray | None = None,
 ) -> dict[int, Run]:
     """For each size n, the run of n consecutive lines that looks most like a board.
 
@@ -115,15 +119,28 @@ def choose_runs(
     edge lines clearly present (stones rarely hide a whole edge line), most
     lines inside present (stones do hide inner ones), and no line of the same
     spacing just beyond it (wood, then the table).
+
+    `bands[i]`, when given, is the evidence for the crossing lines between line
+    `first + i` and the next: crossing lines run the whole board and stop at
+    its edge lines, so a run must have them inside and not just outside. That
+    tells the outermost grid line from a look-alike such as the board's own
+    edge one spacing further out.
     """
     if len(support) == 0:
         return {}
     typical = max(float(np.median(np.sort(support)[-min(len(support), 9):])), floor, 1e-9)
     rel = support / typical
+    if bands is not None:
+        band_typical = max(float(np.median(np.sort(bands)[-min(len(bands), 9):])), floor, 1e-9)
+        band_rel = bands / band_typical
 
     def at(k: int) -> float:
         i = k - first
         return float(rel[i]) if 0 <= i < len(rel) else 0.0
+
+    def band(k: int) -> float:
+        i = k - first
+        return float(band_rel[i]) if bands is not None and 0 <= i < len(band_rel) else 0.0
 
     out: dict[int, Run] = {}
     for n in sizes:
@@ -133,9 +150,21 @@ def choose_runs(
             outside = max(at(start - 1), at(start + n))
             present = inside >= 0.2
             valid = bool(
-                inside[0] >= 0.35 and inside[-1] >= 0.35 and present.mean() >= 0.8 and outside < 0.5 * min(inside[0], inside[-1]) + 0.1
+                inside[0] >= 0.35
+                and inside[-1] >= 0.35
+                and present.mean() >= 0.8
+                and outside < 0.5 * min(inside[0], inside[-1]) + 0.1
             )
             score = float(np.minimum(inside, 1.5).sum() - 2.0 * n * outside / 19.0)
+            if bands is not None:
+                inner = np.array([band(k) for k in range(start, start + n - 1)])
+                beyond = max(band(start - 1), band(start + n - 1))
+                # Crossing lines can be too faint to see in part of the image
+                # (blur, glare), so only crossing lines clearly continuing past
+                # an edge, about as strong as just inside it, rule a run out.
+                spill = [(band(start - 1), inner[0]), (band(start + n - 1), inner[-1])]
+                valid = valid and not any(out >= 0.4 and out >= 0.6 * inn for out, inn in spill)
+                score += float(np.minimum(inner, 1.5).sum() - 2.0 * n * beyond / 19.0)
             run = Run(start, n, valid, score)
             if best is None or (run.valid, run.score) > (best.valid, best.score):
                 best = run

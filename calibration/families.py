@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 _TRIALS = 300
-_INLIER_PX = 1.6
+_INLIER_PX = 2.0
 """How far (working pixels) a segment end may miss the line through its midpoint and the point."""
 _MIN_FAMILY_ANGLE = np.deg2rad(20.0)
 

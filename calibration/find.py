@@ -17,11 +17,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from calibration.comb import Comb, best_windows, choose_runs, fit_comb, pick_size
+from calibration.comb import Comb, Run, best_windows, choose_runs, fit_comb, pick_size
 from calibration.corners import is_clockwise
 from calibration.evidence import WORK_PX, LineEvidence, line_evidence
 from calibration.families import find_families, rectifying_homography
-from calibration.grid import GridObservation, Lattice, apply_homography, coverage, refine
+from calibration.grid import GridObservation, Lattice, apply_homography, coverage, hits, refine
 from calibration.lens import LensDistortion, estimate_distortion
 from edge.board.position import BOARD_SIZES
 from edge.errors import BadInputError, NoBoardError
@@ -67,10 +67,17 @@ def find_board(image: np.ndarray, size: int | None = None, work_px: int = WORK_P
     w, h = ev.original_size
     lens0 = LensDistortion.none_for(w, h)
     obs = _search(ev, lens0, sizes)
+    if ev.scale < 1.0:
+        # Big images: the last word goes to a finer copy, where the outer grid
+        # line separates from the border line printed just outside it on many boards.
+        ev = line_evidence(image, round(work_px * min(2.0, 1.0 / ev.scale)), with_segments=False)
+        again = refine(ev, obs.lattice, lens0, windows=(0.12, 0.08))
+        if again is not None:
+            obs = again
     lens_fit = estimate_distortion(obs.line_points, lens0)
     lens = lens_fit.lens
     if not lens.is_identity:
-        again = refine(ev, obs.lattice, lens, windows=(0.2, 0.12))
+        again = refine(ev, obs.lattice, lens, windows=(0.15, 0.08))
         if again is not None:
             obs = again
     _accept(obs)
@@ -106,18 +113,11 @@ def _search(ev: LineEvidence, lens: LensDistortion, sizes: tuple[int, ...]) -> G
         grown = _grow(ev, obs, lens, limit)
         if grown is None:
             break
-        again = refine(ev, obs.lattice, lens, windows=(0.25, 0.15), cols=grown[0], rows=grown[1])
+        again = refine(ev, obs.lattice, lens, windows=(0.2,), cols=grown[0], rows=grown[1])
         if again is None:
             break
         obs = again
-    margin = 2
-    cols = np.arange(obs.cols.min() - margin, obs.cols.max() + margin + 1)
-    rows = np.arange(obs.rows.min() - margin, obs.rows.max() + margin + 1)
-    cov = (
-        coverage(ev, obs.lattice, lens, cols, 0, (float(obs.rows.min()), float(obs.rows.max()))),
-        coverage(ev, obs.lattice, lens, rows, 1, (float(obs.cols.min()), float(obs.cols.max()))),
-    )
-    runs = [choose_runs(cov[0], int(cols[0]), sizes, floor=0.3), choose_runs(cov[1], int(rows[0]), sizes, floor=0.3)]
+    runs = _extent_runs(ev, obs, lens, sizes)
     n = pick_size(runs, sizes)
     board = obs.lattice.shifted(runs[0][n].start, runs[1][n].start, n)
     final = refine(ev, board, lens, windows=(0.2, 0.12))
@@ -138,19 +138,47 @@ def _subdivide(
         idx = ranges[axis].astype(np.float64)
         other = ranges[1 - axis]
         t = (float(other.min()), float(other.max()))
-        whole = float(np.mean(coverage(ev, obs.lattice, lens, idx, axis, t)))
-        for f in (2, 3):
-            between = np.concatenate([idx[:-1] + j / f for j in range(1, f)])
-            part = float(np.mean(coverage(ev, obs.lattice, lens, between, axis, t, half_window=0.2 / f)))
-            if whole > 0 and part > 0.5 * whole:
-                factors[axis] = f
-                break
+        cands = [np.concatenate([idx[:-1] + j / f for j in range(1, f)]) for f in (2, 3)]
+        # One measurement for the lines themselves and both kinds of in-between lines.
+        cov = coverage(ev, obs.lattice, lens, np.concatenate([idx, *cands]), axis, t, half_window=0.1)
+        whole = float(np.mean(cov[: len(idx)]))
+        half = float(np.mean(cov[len(idx) : len(idx) + len(cands[0])]))
+        third = float(np.mean(cov[len(idx) + len(cands[0]) :]))
+        if whole > 0 and half > 0.5 * whole:
+            factors[axis] = 2
+        elif whole > 0 and third > 0.5 * whole:
+            factors[axis] = 3
     if factors == [1, 1]:
         return None
     g = obs.lattice.homography @ np.diag([1.0 / factors[0], 1.0 / factors[1], 1.0])
     cols = np.arange(obs.cols.min() * factors[0], obs.cols.max() * factors[0] + 1)
     rows = np.arange(obs.rows.min() * factors[1], obs.rows.max() * factors[1] + 1)
     return Lattice(obs.lattice.size, g), cols, rows
+
+
+def _extent_runs(ev: LineEvidence, obs: GridObservation, lens: LensDistortion, sizes: tuple[int, ...]) -> list[dict[int, Run]]:
+    """Candidate runs of board lines on each axis, judged by the lines and by the crossing lines between them."""
+    margin = 2
+    ranges = [np.arange(obs.cols.min() - margin, obs.cols.max() + margin + 1),
+              np.arange(obs.rows.min() - margin, obs.rows.max() + margin + 1)]
+    measured = [obs.cols, obs.rows]
+    seen = []
+    for axis in (0, 1):
+        other = ranges[1 - axis]
+        seen.append(hits(ev, obs.lattice, lens, ranges[axis], axis, (float(other.min()), float(other.max()))))
+    runs = []
+    for axis in (0, 1):
+        own, along = seen[axis]
+        other_lo, other_hi = measured[1 - axis].min(), measured[1 - axis].max()
+        within = (along >= other_lo) & (along <= other_hi)
+        line_cov = own[:, within].mean(axis=1)
+        # Bands between this axis' lines, from the crossing lines' hits there.
+        cross, cross_along = seen[1 - axis]
+        cross_lines = (ranges[1 - axis] >= other_lo) & (ranges[1 - axis] <= other_hi)
+        cell = np.floor(cross_along).astype(np.int64)
+        bands = np.array([cross[cross_lines][:, cell == k].mean() if np.any(cell == k) else 0.0 for k in ranges[axis]])
+        runs.append(choose_runs(line_cov, int(ranges[axis][0]), sizes, floor=0.3, bands=bands))
+    return runs
 
 
 _PRESENT = 0.3
@@ -166,7 +194,7 @@ def _grow(ev: LineEvidence, obs: GridObservation, lens: LensDistortion, limit: i
         idx = ranges[axis]
         other = ranges[1 - axis]
         lo, hi = int(idx.min()), int(idx.max())
-        reach = 5
+        reach = 7
         probe = np.concatenate([np.arange(lo - reach, lo), np.arange(hi + 1, hi + reach + 1)])
         cov = coverage(ev, obs.lattice, lens, probe, axis, (float(other.min()), float(other.max())))
         # Stones can hide most of an inner line; step over up to two weak lines

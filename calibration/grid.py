@@ -104,8 +104,10 @@ class _Profiles:
 
 
 _ALONG = np.linspace(0.28, 0.72, 5)
-"""Where along each cell a line is probed: away from the crossing lines, which
+"""Where along each cell a line is measured: away from the crossing lines, which
 would otherwise fill the whole profile."""
+_ALONG_SPARSE = np.linspace(0.3, 0.7, 3)
+"""Enough to tell whether a line is there at all."""
 
 
 def _profiles(
@@ -116,6 +118,7 @@ def _profiles(
     axis: int,
     t_range: tuple[float, float],
     half_window: float,
+    along_cell: np.ndarray = _ALONG,
 ) -> _Profiles:
     """Find the line near each predicted grid line `indices` of one axis.
 
@@ -125,7 +128,7 @@ def _profiles(
     clearly above the rest of the profile.
     """
     cells = np.arange(np.floor(t_range[0]), np.ceil(t_range[1]))
-    along = (cells[:, None] + _ALONG[None, :]).ravel()
+    along = (cells[:, None] + along_cell[None, :]).ravel()
     along = along[(along >= t_range[0]) & (along <= t_range[1])]
     idx = np.asarray(indices, dtype=np.float64)
     li, ai = np.meshgrid(idx, along, indexing="ij")
@@ -146,11 +149,21 @@ def _profiles(
     mapx[bad] = -1e4
     mapy[bad] = -1e4
     vals = cv2.remap(evidence.response, mapx, mapy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
-    peak = np.argmax(vals, axis=-1)
+    # The local maximum nearest the prediction, not the strongest: many boards
+    # print a heavier border line just outside the outer grid line, and it must
+    # not capture that line once the lattice is close.
+    base_level = vals.mean(axis=-1, keepdims=True)
+    inner = vals[:, 1:-1]
+    is_peak = (
+        (inner >= vals[:, :-2])
+        & (inner > vals[:, 2:])
+        & (inner > 0.8 * evidence.threshold)
+        & (inner - base_level > 0.5 * evidence.threshold)
+    )
+    dist = np.where(is_peak, np.abs(offs[1:-1])[None, :], np.inf)
+    peak = np.argmin(dist, axis=-1) + 1
     rows = np.arange(len(vals))
-    vmax = vals[rows, peak]
-    base_level = np.median(vals, axis=-1)
-    ok = (peak > 0) & (peak < k - 1) & (vmax > 0.8 * evidence.threshold) & (vmax - base_level > 0.5 * evidence.threshold)
+    ok = np.isfinite(dist[rows, peak - 1])
     pc = np.clip(peak, 1, k - 2)
     y0, y1, y2 = vals[rows, pc - 1], vals[rows, pc], vals[rows, pc + 1]
     denom = y0 - 2 * y1 + y2
@@ -173,24 +186,58 @@ def _spacing_px(lattice: Lattice, lens: LensDistortion, indices: np.ndarray, t_r
     return float(d.max()) if len(d) else 1.0
 
 
-def _fit_line(pts: np.ndarray, min_points: int) -> tuple[np.ndarray | None, np.ndarray]:
-    """Robust total-least-squares line (a, b, c) with a^2 + b^2 = 1, and the inlier mask."""
-    use = np.ones(len(pts), dtype=bool)
-    line = None
+def _fit_lines(pts: np.ndarray, valid: np.ndarray, floor_px: float) -> tuple[np.ndarray, np.ndarray]:
+    """Robust total-least-squares lines through each row of points, all rows at once.
+
+    pts (L, M, 2), valid (L, M). Returns lines (L, 3) as (a, b, c) with
+    a^2 + b^2 = 1 (NaN where too few points) and the inlier mask (L, M).
+    Points further than 2.5 robust sigmas (at least `floor_px`) from the line
+    are dropped and the line re-fitted: stone edges and shadows next to a line
+    must not pull it.
+    """
+    use = valid.copy()
+    p = np.where(valid[..., None], pts, 0.0)
+    lines = np.full((len(pts), 3), np.nan)
     for _ in range(3):
-        if use.sum() < min_points:
-            return None, use
-        p = pts[use]
-        mean = p.mean(axis=0)
-        d = p - mean
-        cov = d.T @ d
-        evals, evecs = np.linalg.eigh(cov)
-        normal = evecs[:, 0]
-        line = np.array([normal[0], normal[1], -normal @ mean])
-        res = np.abs(pts @ line[:2] + line[2])
-        mad = np.median(res[use]) * 1.4826
-        use = res < max(2.5 * mad, 0.75)
-    return line, use
+        w = use.astype(np.float64)
+        cnt = np.maximum(w.sum(axis=1), 1.0)
+        mean = (p * w[..., None]).sum(axis=1) / cnt[:, None]
+        d = (p - mean[:, None, :]) * w[..., None]
+        sxx = (d[..., 0] ** 2).sum(axis=1)
+        syy = (d[..., 1] ** 2).sum(axis=1)
+        sxy = (d[..., 0] * d[..., 1]).sum(axis=1)
+        theta = 0.5 * np.arctan2(2.0 * sxy, sxx - syy)
+        normal = np.stack([-np.sin(theta), np.cos(theta)], axis=1)
+        lines = np.concatenate([normal, -(normal * mean).sum(axis=1, keepdims=True)], axis=1)
+        res = np.abs((p * normal[:, None, :]).sum(axis=-1) + lines[:, 2:3])
+        # Median over each row's used points (np.nanmedian is slow on small rows).
+        ranked = np.sort(np.where(use, res, np.inf), axis=1)
+        mid = np.clip(use.sum(axis=1) // 2, 0, res.shape[1] - 1)
+        sigma = np.take_along_axis(ranked, mid[:, None], axis=1)[:, 0] * 1.4826
+        sigma = np.where(np.isfinite(sigma), sigma, 0.0)
+        limit = np.maximum(2.5 * sigma, floor_px)
+        use = valid & (res < limit[:, None])
+    return lines, use
+
+
+def hits(
+    evidence: LineEvidence,
+    lattice: Lattice,
+    lens: LensDistortion,
+    indices: np.ndarray,
+    axis: int,
+    t_range: tuple[float, float],
+    half_window: float = 0.25,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Where each line `indices` of `axis` is seen: (L, M) booleans at lattice parameters `along` (M,).
+
+    A real line is found where predicted; a lattice off by half a spacing finds
+    the neighbours at the window's edge, so only central hits count.
+    """
+    prof = _profiles(evidence, lattice, lens, np.asarray(indices), axis, t_range, half_window, _ALONG_SPARSE)
+    off = prof.offset
+    central = np.isfinite(off) & (np.abs(np.nan_to_num(off, nan=1.0)) < 0.8 * half_window)
+    return central, prof.along
 
 
 def coverage(
@@ -200,17 +247,13 @@ def coverage(
     indices: np.ndarray,
     axis: int,
     t_range: tuple[float, float],
-    half_window: float = 0.2,
+    half_window: float = 0.25,
 ) -> np.ndarray:
     """Fraction of each line `indices` of `axis`, over `t_range` of the other axis, that shows a clear line."""
-    prof = _profiles(evidence, lattice, lens, np.asarray(indices), axis, t_range, half_window)
-    if prof.offset.shape[1] == 0:
+    seen, along = hits(evidence, lattice, lens, indices, axis, t_range, half_window)
+    if len(along) == 0:
         return np.zeros(len(indices))
-    off = prof.offset
-    # A real line is found where predicted; a lattice off by half a spacing finds
-    # the neighbours at the window's edge, so only central hits count.
-    central = np.isfinite(off) & (np.abs(np.nan_to_num(off, nan=1.0)) < 0.6 * half_window)
-    return central.mean(axis=1)
+    return seen.mean(axis=1)
 
 
 def observe(
@@ -226,38 +269,28 @@ def observe(
     cols = np.arange(n) if cols is None else np.asarray(cols)
     rows = np.arange(n) if rows is None else np.asarray(rows)
     index = (cols, rows)
-    fitted: list[list[np.ndarray | None]] = [[], []]
-    cover = (np.zeros(len(cols)), np.zeros(len(rows)))
+    fitted: list[np.ndarray] = []
+    cover: list[np.ndarray] = []
     line_points: list[np.ndarray] = []
-    min_points = 8
+    floor_px = 0.6 / evidence.scale
     for axis in (0, 1):
         other = index[1 - axis]
         prof = _profiles(evidence, lattice, lens, index[axis], axis, (float(other.min()), float(other.max())), half_window)
-        usable = max(len(prof.along), 1)
         camera = prof.points()
-        for i in range(len(index[axis])):
-            ok = np.isfinite(prof.offset[i])
-            if ok.sum() < min_points:
-                fitted[axis].append(None)
-                continue
-            cam = camera[i, ok]
-            line, inl = _fit_line(lens.undistort_points(cam), min_points)
-            cover[axis][i] = inl.sum() / usable if line is not None else 0.0
-            if line is None or cover[axis][i] < _MIN_COVERAGE:
-                fitted[axis].append(None)
-                continue
-            fitted[axis].append(line)
-            line_points.append(cam[inl])
-    observed = np.full((len(rows), len(cols), 2), np.nan)
-    for r, row_line in enumerate(fitted[1]):
-        if row_line is None:
-            continue
-        for c, col_line in enumerate(fitted[0]):
-            if col_line is None:
-                continue
-            x = np.cross(row_line, col_line)
-            if abs(x[2]) > 1e-12:
-                observed[r, c] = x[:2] / x[2]
+        valid = np.isfinite(prof.offset)
+        und = lens.undistort_points(np.where(valid[..., None], camera, 0.0))
+        lines, inl = _fit_lines(und, valid, floor_px)
+        frac = inl.sum(axis=1) / max(len(prof.along), 1)
+        good = (inl.sum(axis=1) >= 8) & (frac >= _MIN_COVERAGE)
+        lines[~good] = np.nan
+        fitted.append(lines)
+        cover.append(np.where(inl.sum(axis=1) >= 8, frac, 0.0))
+        line_points.extend(camera[i, inl[i]] for i in np.flatnonzero(good))
+    # Every row line crossed with every column line.
+    x = np.cross(fitted[1][:, None, :], fitted[0][None, :, :])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        observed = x[..., :2] / x[..., 2:3]
+    observed[~np.isfinite(observed).all(axis=-1)] = np.nan
     found = np.isfinite(observed[..., 0])
     if found.sum() < 8:
         return None
@@ -280,14 +313,14 @@ def observe(
     residuals = np.full(found.shape, np.nan)
     residuals[found] = np.linalg.norm(fit.map(src) - dst, axis=1)
     error = float(np.sqrt(np.nanmean(residuals**2)))
-    return GridObservation(fit, cols, rows, observed, residuals, error, cover, line_points)
+    return GridObservation(fit, cols, rows, observed, residuals, error, (cover[0], cover[1]), line_points)
 
 
 def refine(
     evidence: LineEvidence,
     lattice: Lattice,
     lens: LensDistortion,
-    windows: tuple[float, ...] = (0.35, 0.25, 0.15),
+    windows: tuple[float, ...] = (0.35, 0.2),
     cols: np.ndarray | None = None,
     rows: np.ndarray | None = None,
 ) -> GridObservation | None:

@@ -141,12 +141,13 @@ def test_jittered_boards_agree(seed: int) -> None:
 
 
 def test_full_boards_beyond_coco_default_cap_agree() -> None:
-    # 361 stones per image of which ~180 per colour: more than COCO's 100 cap.
+    # ~220 stones, over 100 of each colour: more than COCO's default cap of 100.
     rng = np.random.default_rng(7)
-    gt = grid_stones(rng, 1, fill=1.0, size=19)
+    gt = grid_stones(rng, 1, fill=0.6, size=19)
+    assert np.bincount(gt.label).min() > 100
     dt = jittered(rng, gt, miss=0.02, jitter=1.5, wrong_colour=0.02, extra=40, duplicate=0.05, n_images=1)
     ref = assert_agree(gt, dt, 1)
-    assert ref["map50"] > 0.8
+    assert ref["map50"] > 0.7  # a meaningful set, not all misses
 
 
 def test_more_than_500_detections_per_image_are_capped_like_cocoeval() -> None:

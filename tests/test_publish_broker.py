@@ -158,11 +158,14 @@ def test_last_will_marks_a_killed_publisher_offline(mosquitto, tmp_path: Path) -
 
 
 def test_three_hundred_moves_arrive_in_order_across_ten_broker_kills(mosquitto, tmp_path: Path) -> None:  # noqa: F811
-    broker = mosquitto()
+    # A SIGKILLed mosquitto restarts from its last autosave. Saving on every
+    # change keeps the watcher's session and the moves queued for it while it
+    # reconnects; with the periodic default they would die with the broker,
+    # which no publisher can prevent.
+    broker = mosquitto(general="autosave_on_changes true\n")
     # A persistent subscriber: the broker keeps its queue while it reconnects.
     watcher = MqttRecorder(broker.port, ["goban/t1/move"], client_id="watcher", persistent=True)
     watcher.wait_subscribed()
-    time.sleep(1.2)  # let mosquitto's 1 s autosave record the subscription
     publisher = _publisher(broker.port, tmp_path / "outbox.sqlite3")
     assert _wait(lambda: publisher.connected)
     rng = random.Random(11)
@@ -174,9 +177,9 @@ def test_three_hundred_moves_arrive_in_order_across_ten_broker_kills(mosquitto, 
             broker.kill()  # SIGKILL, at a random point of the stream
             broker.start()
             kills.append(time.monotonic())
-            # Wait for the watcher before the next kill: messages queued for an
-            # absent subscriber live only in the broker's memory until the next
-            # autosave, and losing those would be the broker's loss, not ours.
+            # Wait for the watcher before the next kill, so the broker is never
+            # killed in the instant between queueing a move for the absent
+            # watcher and saving it.
             watcher.wait_subscribed(20)
 
     chaos_thread = threading.Thread(target=chaos)

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import json
 import logging
+import re
+import shutil
 import ssl
+import subprocess
 import time
 from pathlib import Path
 
@@ -172,3 +175,18 @@ def test_club_broker_tls_passwords_acl_and_overlay(club, caplog: pytest.LogCaptu
     assert "Sending CONNECT" in logged  # paho's debug logging really was captured
     for secret in (BOARD_SECRET, WRONG_SECRET, CONTROLLER_SECRET):
         assert secret not in logged
+
+
+def test_overlay_firewall_rule_parses_and_guards_the_websockets_port() -> None:
+    conf = (CLUB / "goban.conf").read_text()
+    ws_port = re.search(r"^listener (\d+)\nprotocol websockets", conf, re.M)
+    assert ws_port, "goban.conf has no websockets listener"
+    rules = (CLUB / "goban-overlay.nft").read_text()
+    assert f"tcp dport {ws_port.group(1)} drop" in rules
+    nft = shutil.which("nft")
+    if nft is None:
+        pytest.skip("nft is not installed (package nftables): rule syntax not checked")
+    result = subprocess.run([nft, "-c", "-f", str(CLUB / "goban-overlay.nft")], capture_output=True, text=True)
+    if result.returncode != 0 and "Operation not permitted" in result.stderr:
+        pytest.skip("nft -c needs CAP_NET_ADMIN here")
+    assert result.returncode == 0, result.stderr

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import cv2
 
-from edge.cli.args import parse_corners, read_image
+from calibration.corners import corners_from_arg
+from edge.cli.args import read_image
 from edge.detect.detector import DEFAULT_MODEL, StoneDetector
 from edge.errors import BadInputError
 from edge.rectify.warp import rectify
@@ -28,8 +29,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    corners = parse_corners(args.corners)
     image = read_image(args.image, args.exif)
+    corners = corners_from_arg(args.corners, (image.shape[1], image.shape[0]))
     detector = StoneDetector.load(args.model, delegate=args.delegate, threads=args.threads,
                                   score_threshold=args.threshold)
     board = rectify(image, corners, detector.geometry)

@@ -14,6 +14,12 @@ Conventions, all pycocotools':
 Precision, recall and F1 at the operating score threshold use the IoU 0.5
 matching; precision is None with no detection above the threshold, recall None
 with no ground truth.
+
+One pycocotools quirk is NOT reproduced: COCOeval records a match by the ground
+truth's annotation id, so a match to an annotation with id 0 reads as "no match"
+and counts as a false positive. Roboflow numbers annotations from 0, so
+pycocotools run on a Roboflow export undercounts by one stone per such file;
+compare with ids renumbered from 1.
 """
 
 from __future__ import annotations
@@ -108,9 +114,13 @@ def evaluate_detections(
     max_dets: int = MAX_DETS,
 ) -> DetectionMetrics:
     """Per-class AP, mAP and the operating point for detections on `n_images` images."""
+    for boxes, what in ((gt, "ground truth"), (dt, "detections")):
+        if len(boxes) and boxes.image.max() >= n_images:
+            raise ValueError(f"{what} name image {int(boxes.image.max())} of only {n_images}")
     matches = match_detections(gt, dt, len(class_names), IOU_THRESHOLDS, max_dets)
+    found = [np.flatnonzero(row) for row in matches.matched]  # matched detections per threshold
     classes = tuple(
-        _class_metrics(matches, k, name, score_threshold) for k, name in enumerate(class_names)
+        _class_metrics(matches, found, k, name, score_threshold) for k, name in enumerate(class_names)
     )
     scored = [c for c in classes if c.ap != MISSING]
     total = OperatingPoint(
@@ -136,7 +146,9 @@ def _mean(values: list[float]) -> float:
     return float(np.mean(values)) if values else MISSING
 
 
-def _class_metrics(matches: Matches, k: int, name: str, threshold: float) -> ClassDetectionMetrics:
+def _class_metrics(
+    matches: Matches, found: list[np.ndarray], k: int, name: str, threshold: float
+) -> ClassDetectionMetrics:
     # Matches are in accumulation order already: falling score, ties by image
     # then input order, as pycocotools' concatenate + mergesort leaves them.
     is_k = matches.label == k
@@ -145,7 +157,7 @@ def _class_metrics(matches: Matches, k: int, name: str, threshold: float) -> Cla
     scores = matches.score[is_k]
     n_t, n_r = len(matches.iou_thresholds), len(RECALL_THRESHOLDS)
     position = np.cumsum(is_k) - 1  # index among class-k detections
-    hits = [position[np.flatnonzero(matches.matched[t] & is_k)] for t in range(n_t)]
+    hits = [position[f[matches.label[f] == k]] for f in found]
     tp_at = int(np.count_nonzero(scores[hits[0]] >= threshold))
     point = OperatingPoint(tp_at, int(np.count_nonzero(scores >= threshold)) - tp_at, n_gt - tp_at)
     if n_gt == 0:
@@ -154,16 +166,20 @@ def _class_metrics(matches: Matches, k: int, name: str, threshold: float) -> Cla
 
     precision = np.zeros((n_t, n_r))
     for t, hit in enumerate(hits):
+        if len(hit) == 0:
+            continue
         # Precision only rises at a true positive and recall only moves there, so
         # the envelope and the recall search need the true positives alone. The
-        # arithmetic is pycocotools': tp / (fp + tp + eps) with fp + tp = i + 1.
+        # arithmetic is pycocotools' tp / (fp + tp + eps): fp + tp is the exact
+        # integer count of detections seen, hit + 1.
         tp = np.arange(1, len(hit) + 1, dtype=np.float64)
-        seen = hit.astype(np.float64) + 1.0
-        pr = tp / ((seen - tp) + tp + np.spacing(1))
-        envelope = np.maximum.accumulate(pr[::-1])[::-1]
+        pr = tp / ((hit + 1).astype(np.float64) + np.spacing(1))
         inds = np.searchsorted(tp / n_gt, RECALL_THRESHOLDS, side="left")
         inside = inds < len(hit)
-        precision[t, inside] = envelope[inds[inside]]
+        starts = inds[inside]
+        # Envelope max(pr[i:]) at the few read points: segment maxima, then suffix maxima.
+        segment_max = np.maximum.reduceat(pr, starts)
+        precision[t, inside] = np.maximum.accumulate(segment_max[::-1])[::-1]
     t75 = int(np.flatnonzero(np.isclose(matches.iou_thresholds, 0.75))[0])
     return ClassDetectionMetrics(
         name=name,

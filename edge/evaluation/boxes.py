@@ -62,17 +62,30 @@ class BoxArrays:
     @classmethod
     def from_image_boxes(cls, per_image: Sequence[Sequence[ImageBox]]) -> "BoxArrays":
         """Boxes of image i go in with image index i, in the order given."""
-        counts = [len(boxes) for boxes in per_image]
-        flat = [b for boxes in per_image for b in boxes]
-        if not flat:
+        return cls.from_rows([box_rows(boxes) for boxes in per_image])
+
+    @classmethod
+    def from_rows(cls, per_image: Sequence[np.ndarray]) -> "BoxArrays":
+        """Join per-image `box_rows` arrays; image i gets index i."""
+        counts = [len(rows) for rows in per_image]
+        if not sum(counts):
             return cls.empty()
-        coords = np.array([(b.x0, b.y0, b.x1, b.y1) for b in flat], dtype=np.float64)
-        xywh = np.column_stack(
-            [coords[:, 0], coords[:, 1], coords[:, 2] - coords[:, 0], coords[:, 3] - coords[:, 1]]
-        )
+        rows = np.concatenate([r for r in per_image if len(r)])
         return cls.build(
-            np.repeat(np.arange(len(per_image)), counts),
-            [COLOR_INDEX[b.color] for b in flat],
-            xywh,
-            [b.score for b in flat],
+            np.repeat(np.arange(len(per_image)), counts), rows[:, 5].astype(np.int64), rows[:, :4], rows[:, 4]
         )
+
+
+def box_rows(boxes: Sequence[ImageBox]) -> np.ndarray:
+    """(N, 6) float64 rows (x, y, width, height, score, class index) of one image's boxes.
+
+    Readers hand over Python objects; turning each image's boxes into an array as
+    its reading arrives (in the worker) keeps a per-box Python loop out of scoring.
+    """
+    if not boxes:
+        return np.zeros((0, 6))
+    rows = np.array(
+        [(b.x0, b.y0, b.x1, b.y1, b.score, COLOR_INDEX[b.color]) for b in boxes], dtype=np.float64
+    )
+    rows[:, 2:4] -= rows[:, 0:2]
+    return rows

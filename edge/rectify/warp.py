@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Protocol
+
 import cv2
 import numpy as np
 
@@ -31,3 +34,26 @@ def to_image_points(points: np.ndarray, corners: np.ndarray, geometry: Rectified
     inv = np.linalg.inv(geometry.homography(corners))
     pts = np.asarray(points, dtype=np.float64).reshape(-1, 1, 2)
     return cv2.perspectiveTransform(pts, inv).reshape(-1, 2)
+
+
+class Rectifier(Protocol):
+    """Anything that knows where the board is: manual corners or a saved calibration."""
+
+    corners: np.ndarray
+
+    def rectify(self, image: np.ndarray, geometry: RectifiedGeometry) -> np.ndarray: ...
+
+    def to_image(self, points: np.ndarray, geometry: RectifiedGeometry) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class CornerRectifier:
+    """Corners given by hand (or by the renderer's truth), no lens correction."""
+
+    corners: np.ndarray
+
+    def rectify(self, image: np.ndarray, geometry: RectifiedGeometry) -> np.ndarray:
+        return rectify(image, self.corners, geometry)
+
+    def to_image(self, points: np.ndarray, geometry: RectifiedGeometry) -> np.ndarray:
+        return to_image_points(points, self.corners, geometry)

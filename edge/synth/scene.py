@@ -9,7 +9,8 @@ the per-frame nuisances (hands, glare, blur, noise, JPEG).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import Mapping, Sequence
 
 import cv2
 import numpy as np
@@ -20,7 +21,7 @@ from edge.synth.board_model import BoardModel
 from edge.synth.board_texture import render_board_texture
 from edge.synth.camera import Camera, random_camera
 from edge.synth.distractors import draw_distractors
-from edge.synth.hands import draw_hand
+from edge.synth.hands import HandLayer, HandLook, HandPose, draw_hand, paint_hand, reach_path
 from edge.synth.photo import Exposure, add_noise, apply_motion_blur, expose, glare_map, jpeg_roundtrip, soften, wide_blur
 from edge.synth.stones import Light, StoneBatch, StoneSet, draw_shadows, draw_stones
 from edge.synth.truth import RenderedBoard, StoneTruth
@@ -34,6 +35,23 @@ P_NOISE = 0.85
 P_JPEG = 0.6
 PLACEMENT_SD_MM = 0.35
 PLACEMENT_MAX_MM = 1.0
+# A player's shoulder, seen from the board: this far out beyond the wood on their side.
+SHOULDER_MM = 350.0
+GLARE_MIN, GLARE_MAX = 80.0, 220.0
+
+
+@dataclass(frozen=True, eq=False)
+class StoneLayer:
+    """The board with its stones and their shadows drawn, before the camera's
+    nuisances: what stays the same between video frames of one position."""
+
+    position: Position
+    """Physical board frame, as given to `Scene.stone_layer`."""
+    canvas: np.ndarray
+    """(H, W, 3) float32, read-only."""
+    stones: tuple[tuple[Point, Color], ...]
+    outlines: tuple[np.ndarray, ...]
+    """Each stone's image silhouette, in the order of `stones`."""
 
 
 def _signed_area(poly: np.ndarray) -> float:
@@ -155,39 +173,15 @@ class Scene:
     def view_position(self, position: Position) -> Position:
         return Position(position.size, {self.to_view(p): c for p, c in position.stones.items()})
 
-    # --- rendering -------------------------------------------------------------
+    # --- pieces of a frame -------------------------------------------------------
 
-    def render(
-        self,
-        position: Position,
-        *,
-        seed: int,
-        hand: bool | None = None,
-        motion_blur: bool | None = None,
-        glare: bool | None = None,
-        noise: bool | None = None,
-        jpeg: bool | None = None,
-        light_drift: float = 0.0,
-    ) -> RenderedBoard:
-        """One frame of `position` (physical board frame: row 0 is the board's
-        own first row; the returned truth is in the frame of the corners).
-
-        Each nuisance flag: None lets `seed` decide, True/False forces it.
-        `light_drift` in -1..1 dims (negative) or brightens (positive) the room
-        relative to the scene's lighting, for slowly changing light in videos.
-        """
+    def _check_position(self, position: Position) -> None:
         if position.size != self.board.size:
             raise BadInputError(f"position is {position.size}x{position.size} but the scene's board is {self.board.size}x{self.board.size}")
-        if not -1.0 <= light_drift <= 1.0:
-            raise BadInputError(f"light_drift {light_drift} is outside -1..1")
-        rng = np.random.default_rng([self.seed & 0xFFFFFFFF, int(seed) & 0xFFFFFFFF, 0xF7A3E])
-        draws = rng.random(5)
-        hand = bool(draws[0] < P_HAND) if hand is None else hand
-        motion_blur_on = bool(draws[1] < P_MOTION_BLUR) if motion_blur is None else motion_blur
-        glare = bool(draws[2] < P_GLARE) if glare is None else glare
-        noise = bool(draws[3] < P_NOISE) if noise is None else noise
-        jpeg = bool(draws[4] < P_JPEG) if jpeg is None else jpeg
 
+    def _stone_layer(
+        self, position: Position, rng: np.random.Generator, stone_seeds: Mapping[Point, int] | None
+    ) -> StoneLayer:
         canvas = self.base.copy()
         stones = list(position)
         points: list[Point] = [p for p, _ in stones]
@@ -195,28 +189,150 @@ class Scene:
         bases = np.zeros((len(stones), 3))
         if stones:
             bases[:, :2] = [self.board.point_xy(p) for p in points]
-            bases[:, :2] += np.clip(rng.normal(0, PLACEMENT_SD_MM, (len(stones), 2)), -PLACEMENT_MAX_MM, PLACEMENT_MAX_MM)
-        batch = StoneBatch.build(self.stone_set, bases, colours, rng)
+        if stone_seeds is None:
+            if stones:
+                bases[:, :2] += np.clip(rng.normal(0, PLACEMENT_SD_MM, (len(stones), 2)), -PLACEMENT_MAX_MM, PLACEMENT_MAX_MM)
+            batch = StoneBatch.build(self.stone_set, bases, colours, rng)
+        else:
+            missing = [p for p in points if p not in stone_seeds]
+            if missing:
+                raise BadInputError(f"stone_seeds has no seed for the stone at {missing[0]}")
+            singles = []
+            for i, (point, colour) in enumerate(stones):
+                own = np.random.default_rng([self.seed & 0xFFFFFFFF, int(stone_seeds[point]) & 0xFFFFFFFF, 0x5701E])
+                bases[i, :2] += np.clip(own.normal(0, PLACEMENT_SD_MM, 2), -PLACEMENT_MAX_MM, PLACEMENT_MAX_MM)
+                singles.append(StoneBatch.build(self.stone_set, bases[i : i + 1], [colour], own))
+            batch = _concat(singles) if singles else StoneBatch.build(self.stone_set, bases, colours, rng)
         draw_shadows(canvas, self.camera, batch, self.light, self.pitch_px)
         outlines = draw_stones(canvas, self.camera, batch, self.light)
+        return StoneLayer(position, canvas, tuple(stones), tuple(outlines))
 
-        if glare:
+    def _posed_hand(self, pose: HandPose, rng: np.random.Generator) -> HandLayer:
+        n = self.size - 1
+        row, col = pose.target
+        if not (0 <= row <= n and 0 <= col <= n):
+            raise BadInputError(f"hand target {pose.target} is off the {self.size}x{self.size} board")
+        if not 0.0 <= pose.reach <= 1.0:
+            raise BadInputError(f"hand reach {pose.reach} is outside 0..1")
+        if pose.side is not None and pose.side not in (0, 1, 2, 3):
+            raise BadInputError(f"hand side {pose.side} is not one of 0, 1, 2, 3")
+        look = pose.look if pose.look is not None else HandLook.random(rng)
+        side = pose.side if pose.side is not None else int(np.argmin([row, n - col, n - row, col]))
+        wx, wy = self.board.wood_half
+        shoulder = {
+            0: (0.0, -wy - SHOULDER_MM),
+            1: (wx + SHOULDER_MM, 0.0),
+            2: (0.0, wy + SHOULDER_MM),
+            3: (-wx - SHOULDER_MM, 0.0),
+        }[side]
+        x, y = self.board.point_xy(pose.target)
+        toward = np.array([shoulder[0] - x, shoulder[1] - y])
+        toward *= 20.0 / max(float(np.linalg.norm(toward)), 1e-6)
+        # The arm's direction in the image: from the target a short step towards the player.
+        ends = self.camera.project(np.array([[x, y, 0.0], [x + toward[0], y + toward[1], 0.0]]))
+        shape = (self.height, self.width)
+        tip, entry = reach_path(shape, ends[0], ends[1] - ends[0], pose.reach, look, self.pitch_px, self.corners)
+        return paint_hand(shape, tip, entry, look, self.pitch_px, self.hand_shadow_shift, rng)
+
+    # --- rendering -------------------------------------------------------------
+
+    def stone_layer(
+        self, position: Position, *, seed: int = 0, stone_seeds: Mapping[Point, int] | None = None
+    ) -> StoneLayer:
+        """The board with `position`'s stones drawn, to pass to `render` for
+        every frame that shows this position (see `render`'s `layer`)."""
+        self._check_position(position)
+        rng = np.random.default_rng([self.seed & 0xFFFFFFFF, int(seed) & 0xFFFFFFFF, 0x57A4E])
+        layer = self._stone_layer(position, rng, stone_seeds)
+        layer.canvas.flags.writeable = False
+        return layer
+
+    def render(
+        self,
+        position: Position,
+        *,
+        seed: int,
+        hand: bool | HandPose | Sequence[HandPose] | None = None,
+        motion_blur: bool | None = None,
+        glare: bool | float | None = None,
+        noise: bool | None = None,
+        jpeg: bool | None = None,
+        light_drift: float = 0.0,
+        stone_seeds: Mapping[Point, int] | None = None,
+        layer: StoneLayer | None = None,
+    ) -> RenderedBoard:
+        """One frame of `position` (physical board frame: row 0 is the board's
+        own first row; the returned truth is in the frame of the corners).
+
+        Each nuisance flag: None lets `seed` decide, True/False forces it.
+        `hand` may also be one or more `HandPose`s: hands placed where a video
+        needs them. `glare` may also be a strength 0..1, for a reflection that
+        stays the same from frame to frame. `light_drift` in -1..1 dims
+        (negative) or brightens (positive) the room relative to the scene's
+        lighting, for slowly changing light in videos.
+
+        For videos, where a stone must look the same and lie at the same spot in
+        every frame: `stone_seeds` gives each stone its own seed for its small
+        offset from the grid point and its individual variations (instead of
+        `seed`); `layer`, from `stone_layer` for this same position, skips
+        drawing the stones again.
+        """
+        self._check_position(position)
+        if not -1.0 <= light_drift <= 1.0:
+            raise BadInputError(f"light_drift {light_drift} is outside -1..1")
+        poses = _hand_poses(hand)
+        rng = np.random.default_rng([self.seed & 0xFFFFFFFF, int(seed) & 0xFFFFFFFF, 0xF7A3E])
+        draws = rng.random(5)
+        random_hand = bool(draws[0] < P_HAND) if hand is None else hand is True
+        motion_blur_on = bool(draws[1] < P_MOTION_BLUR) if motion_blur is None else motion_blur
+        if glare is None or isinstance(glare, bool):
+            glare_on = bool(draws[2] < P_GLARE) if glare is None else glare
+            glare_strength = None
+        else:
+            if not 0.0 <= glare <= 1.0:
+                raise BadInputError(f"glare strength {glare} is outside 0..1")
+            glare_on, glare_strength = glare > 0.0, float(glare)
+        noise = bool(draws[3] < P_NOISE) if noise is None else noise
+        jpeg = bool(draws[4] < P_JPEG) if jpeg is None else jpeg
+
+        if layer is None:
+            layer = self._stone_layer(position, rng, stone_seeds)
+            canvas = layer.canvas
+        else:
+            if layer.position != position or layer.canvas.shape[:2] != (self.height, self.width):
+                raise BadInputError("the stone layer passed to render was drawn for another position or scene")
+            canvas = layer.canvas.copy()
+        points: list[Point] = [p for p, _ in layer.stones]
+        colours: list[Color] = [c for _, c in layer.stones]
+        outlines = layer.outlines
+
+        if glare_on:
             lamp = np.array([1.0, 1.0, 1.0], np.float32) * self.light.colour
-            canvas += self.glare[:, :, None] * (float(rng.uniform(80, 220)) * lamp)[None, None, :].astype(np.float32)
+            level = float(rng.uniform(GLARE_MIN, GLARE_MAX)) if glare_strength is None else (
+                GLARE_MIN + (GLARE_MAX - GLARE_MIN) * glare_strength
+            )
+            canvas += self.glare[:, :, None] * (level * lamp)[None, None, :].astype(np.float32)
 
-        visible = [1.0] * len(stones)
+        hands: list[HandLayer] = []
+        if random_hand:
+            hands.append(draw_hand((self.height, self.width), self.corners, self.pitch_px, self.hand_shadow_shift, rng))
+        hands.extend(self._posed_hand(pose, rng) for pose in poses)
+        visible = [1.0] * len(points)
         occlusion = 0.0
-        if hand:
-            layer = draw_hand((self.height, self.width), self.corners, self.pitch_px, self.hand_shadow_shift, rng)
-            canvas *= (1.0 - layer.shadow)[:, :, None]
-            x0, y0 = layer.origin
-            bh, bw = layer.colour.shape[:2]
-            roi = canvas[y0 : y0 + bh, x0 : x0 + bw]
-            a = layer.alpha[y0 : y0 + bh, x0 : x0 + bw, None]
-            roi += a * (layer.colour - roi)
-            visible = [_visible_fraction(layer.alpha, o) for o in outlines]
+        if hands:
+            cover = np.zeros((self.height, self.width), np.float32)
+            for hl in hands:
+                canvas *= (1.0 - hl.shadow)[:, :, None]
+                x0, y0 = hl.origin
+                bh, bw = hl.colour.shape[:2]
+                roi = canvas[y0 : y0 + bh, x0 : x0 + bw]
+                a = hl.alpha[y0 : y0 + bh, x0 : x0 + bw, None]
+                roi += a * (hl.colour - roi)
+                # Coverage of several hands: what the ones before left uncovered, times this one's.
+                cover += (1.0 - cover) * hl.alpha
+            visible = [_visible_fraction(cover, o) for o in outlines]
             grid_area = float(self.grid_mask.sum())
-            occlusion = float(layer.alpha[self.grid_mask.astype(bool)].sum() / max(grid_area, 1.0))
+            occlusion = float(cover[self.grid_mask.astype(bool)].sum() / max(grid_area, 1.0))
 
         out = expose(canvas, self.exposure, light_drift)
         out = soften(out, self.exposure.softness)
@@ -243,6 +359,20 @@ class Scene:
             stones=truths,
             occlusion=occlusion,
         )
+
+
+def _concat(batches: list[StoneBatch]) -> StoneBatch:
+    return StoneBatch(**{f.name: np.concatenate([getattr(b, f.name) for b in batches]) for f in fields(StoneBatch)})
+
+
+def _hand_poses(hand: bool | HandPose | Sequence[HandPose] | None) -> list[HandPose]:
+    if hand is None or isinstance(hand, bool):
+        return []
+    poses = [hand] if isinstance(hand, HandPose) else list(hand)
+    for pose in poses:
+        if not isinstance(pose, HandPose):
+            raise BadInputError(f"hand {pose!r} is not a HandPose")
+    return poses
 
 
 def _visible_fraction(alpha: np.ndarray, outline: np.ndarray) -> float:
@@ -336,7 +466,7 @@ def render_board(position: Position, seed: int, **kwargs) -> RenderedBoard:
     """`Scene.random(position.size, seed)` then `.render(position, seed=seed)`.
 
     Keyword arguments go to `Scene.random` (width, height, max_tilt_deg) or to
-    `Scene.render` (hand, motion_blur, glare, noise, jpeg, light_drift).
+    `Scene.render` (hand, motion_blur, glare, noise, jpeg, light_drift, stone_seeds).
     """
     scene_keys = {"width", "height", "max_tilt_deg"}
     scene_kwargs = {k: v for k, v in kwargs.items() if k in scene_keys}

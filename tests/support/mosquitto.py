@@ -23,6 +23,7 @@ import signal
 import socket
 import subprocess
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
@@ -110,6 +111,11 @@ class MosquittoBroker:
         """SIGKILL: a crash; only what was autosaved survives."""
         self._signal(signal.SIGKILL, 10.0)
 
+    def freeze(self) -> None:
+        """SIGSTOP: a hung broker; TCP still accepts bytes, nothing is answered."""
+        if self.proc is not None:
+            self.proc.send_signal(signal.SIGSTOP)
+
     def restart(self, kill: bool = True) -> None:
         self.kill() if kill else self.stop()
         self.start()
@@ -187,7 +193,6 @@ class MqttRecorder:
         transport: str = "tcp", host: str = "127.0.0.1", probe_topic: str | None = None,
     ) -> None:
         import threading
-        import uuid
 
         import paho.mqtt.client as mqtt
         from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
@@ -254,14 +259,15 @@ class MqttRecorder:
                 raise TimeoutError(f"recorder did not connect: {self.connect_reasons}")
             return
         probe_topic = self._probe
+        token = uuid.uuid4().hex.encode()  # new each call: an old echo proves nothing
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             # Subscriptions made in on_connect precede the probe's on the wire,
             # so receiving the probe proves they are in place.
             if self.wait(lambda r: "Success" in r.connect_reasons, max(0.0, deadline - time.monotonic())):
                 self.client.subscribe(probe_topic, qos=1)
-                self.client.publish(probe_topic, b"x", qos=1)
-                if self.wait(lambda r: bool(r.on(probe_topic)), 1.0):
+                self.client.publish(probe_topic, token, qos=1)
+                if self.wait(lambda r: any(m.payload == token for m in r.on(probe_topic)), 1.0):
                     return
         raise TimeoutError(f"recorder did not connect: {self.connect_reasons}")
 

@@ -1,0 +1,69 @@
+"""`goban-edge read IMAGE`: the whole reading path for one photo.
+
+Finds the board (or takes `--corners`), rectifies it, detects the stones,
+maps them to intersections and prints the position: an ASCII diagram, or one
+JSON object with `--json`. Exit 0 on success, 2 for bad input, 3 when no board
+is found.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from calibration.corners import corners_from_arg
+from calibration.find import find_board
+from calibration.store import Calibration
+from edge.cli.args import board_size, read_image
+from edge.detect.detector import DEFAULT_MODEL, StoneDetector
+from edge.reading import BoardReader
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("read", help="read the position from one photo of a board")
+    p.add_argument("image", help="image file")
+    p.add_argument("--size", type=board_size, help="board size 9, 13 or 19 (default: detected)")
+    p.add_argument("--corners", help='outer grid corners "x,y x,y x,y x,y" (default: found automatically)')
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--exif", action="store_true", help="apply the EXIF orientation tag")
+    p.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="the .tflite model (default: shipped int8)")
+    p.add_argument("--delegate", choices=("auto", "cpu", "edgetpu"), default="auto")
+    p.add_argument("--threads", type=int, default=2)
+    p.set_defaults(handler=run)
+
+
+def calibrate_image(image, size: int | None, corners_text: str | None, source: str) -> Calibration:
+    """A calibration for one image: from given corners, or found automatically."""
+    height, width = image.shape[:2]
+    if corners_text:
+        corners = corners_from_arg(corners_text, (width, height))
+        return Calibration.from_corners(corners, size or 19, (width, height), source)
+    return Calibration.from_fit(find_board(image, size), source)
+
+
+def run(args: argparse.Namespace) -> int:
+    image = read_image(args.image, args.exif)
+    calibration = calibrate_image(image, args.size, args.corners, str(args.image))
+    reader = BoardReader(StoneDetector.load(args.model, delegate=args.delegate, threads=args.threads,
+                                            score_threshold=0.1))
+    result = reader.read(image, calibration, calibration.board_size)
+    reading = result.reading
+    if args.json:
+        print(json.dumps({
+            "size": calibration.board_size,
+            "rows": reading.position.rows(),
+            "corners": [[round(float(x), 2), round(float(y), 2)] for x, y in calibration.corners],
+            "stones": [
+                {"row": r, "col": c, "color": color.upper(), "score": round(float(reading.scores[r, c]), 4)}
+                for (r, c), color in reading.position
+            ],
+            "confidence": round(reading.overall_confidence, 4),
+        }))
+    else:
+        print(reading.position.diagram())
+        print(f"{reading.position.count('b')} black, {reading.position.count('w')} white; "
+              f"confidence {reading.overall_confidence:.2f}; board {calibration.board_size}x{calibration.board_size} "
+              f"({calibration.method} corners, grid-fit error "
+              f"{'n/a' if calibration.grid_fit_error_px is None else f'{calibration.grid_fit_error_px:.2f} px'})")
+    return 0

@@ -1,0 +1,104 @@
+"""Frames in, game events out: the reading path feeding the game follower.
+
+Shared by `goban-edge replay` and the daemon, so that what a replay proves
+about a recording is what the appliance does live.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from edge.board.occlusion import OcclusionMeter
+from edge.capture.base import Frame
+from edge.board.position import opponent
+from edge.game.events import CorrectionEvent, GameEvent, MoveEvent, UndoEvent
+from edge.game.follower import Follower
+from edge.game.stabilizer import FrameReading
+from edge.reading import BoardReader, FrameResult
+from edge.rectify.warp import Rectifier
+
+
+@dataclass(frozen=True)
+class FrameOutcome:
+    result: FrameResult
+    occlusion: float
+    events: list[GameEvent]
+
+
+class GameSession:
+    """One board followed frame by frame; `rectifier` can be swapped after recalibration."""
+
+    def __init__(self, reader: BoardReader, follower: Follower, rectifier: Rectifier, size: int,
+                 time_offset: float = 0.0) -> None:
+        self.reader = reader
+        self.follower = follower
+        self.rectifier = rectifier
+        self.size = size
+        self.time_offset = time_offset
+        """Added to frame timestamps: recordings run on a frame clock starting at 0."""
+        self.occlusion = OcclusionMeter(size)
+
+    def recalibrated(self, rectifier: Rectifier) -> None:
+        """The board or camera moved: new geometry, and nothing seen before counts as stable."""
+        self.rectifier = rectifier
+        self.occlusion = OcclusionMeter(self.size)
+        self.follower.stabilizer.reset()
+
+    def process(self, frame: Frame) -> FrameOutcome:
+        result = self.reader.read(frame.image, self.rectifier, self.size)
+        occlusion = self.occlusion.measure(result.rectified)
+        reading = FrameReading(
+            timestamp=frame.timestamp + self.time_offset,
+            position=result.reading.position,
+            confidence=result.reading.confidence,
+            occlusion=occlusion,
+        )
+        before = self.follower.stable_position
+        events = self.follower.feed(reading)
+        stable = self.follower.stable_position
+        # A calm frame that agrees with the stable position becomes the new look of the board,
+        # so slow light drift and newly placed stones never read as a hand.
+        if stable is not None and (stable != before or (occlusion < 0.02 and result.reading.position == stable)):
+            self.occlusion.set_reference(result.rectified)
+        return FrameOutcome(result, occlusion, events)
+
+
+def move_message(event: GameEvent, follower: Follower, size: int) -> dict[str, Any] | None:
+    """The `move` topic's event for a game event (None for events that only change `state`).
+
+    Undo and correction both publish the board as it now stands, so a
+    subscriber that missed nothing and one that missed a lot converge.
+    """
+    game_id = follower.game_id or "none"
+    if isinstance(event, MoveEvent):
+        base = {"game_id": game_id, "size": size, "move_number": event.number, "color": event.color}
+        if event.point is None:
+            return {**base, "kind": "pass"}
+        return {**base, "kind": "move", "point": list(event.point), "captured": [list(p) for p in event.captures]}
+    if isinstance(event, (CorrectionEvent, UndoEvent)):
+        return {"game_id": game_id, "size": size, "move_number": follower.move_number, "kind": "correction",
+                "rows": follower.position.rows()}
+    return None
+
+
+def state_message(follower: Follower, size: int) -> dict[str, Any]:
+    """The retained `state` topic: everything a late subscriber needs to draw the board."""
+    last = follower.last_move
+    to_play = follower.to_play or (opponent(last.color) if last else "b")
+    return {
+        "game_id": follower.game_id or "none",
+        "size": size,
+        "rows": follower.position.rows(),
+        "move_number": follower.move_number,
+        "to_play": to_play,
+        "prisoners": {"b": follower.prisoners.get("b", 0), "w": follower.prisoners.get("w", 0)},
+        "last_move": None if last is None else {"color": last.color, "point": None if last.point is None else list(last.point)},
+    }
+
+
+def event_line(event: GameEvent) -> dict[str, Any]:
+    """`replay --json-events`: one JSON object per event, every field of the dataclass."""
+    data = asdict(event)
+    data.pop("position", None)
+    return {"event": type(event).__name__.removesuffix("Event").lower(), **data}
