@@ -58,9 +58,18 @@ def fit_comb(
     peaks = np.flatnonzero((window[1:-1] >= window[:-2]) & (window[1:-1] > window[2:])) + 1
     if len(peaks) == 0:
         return None
-    best = peaks[np.argmax(window[peaks])]
-    # A comb of period s also correlates at 2s, 3s, ... a little less; the
-    # strongest local maximum is the fundamental unless a stronger sub-multiple exists.
+    best = int(peaks[np.argmax(window[peaks])])
+    # A comb of period s also correlates at 2s, 3s, ... a little less, and when
+    # every other line is faint (far side of a tilted board) 2s can come out on
+    # top. A clear peak near a half or a third of the winner is the fundamental.
+    for divisor in (3, 2):
+        lag = lag_lo + best
+        near = peaks[np.abs((lag_lo + peaks) * divisor - lag) <= max(2, 0.08 * lag)]
+        if len(near):
+            cand = int(near[np.argmax(window[near])])
+            if window[cand] >= 0.5 * window[best]:
+                best = cand
+                break
     spacing = (lag_lo + best) * _BIN
     # Parabolic peak interpolation for a sub-bin spacing.
     y0, y1, y2 = window[best - 1], window[best], window[best + 1]
@@ -99,6 +108,8 @@ class Run:
     valid: bool
     """Edge lines present, most inner lines present, no strong line just outside."""
     score: float
+    plausible: bool = False
+    """As `valid` but with only half the inner lines present: a crowded board."""
 
 
 def best_windows(comb: Comb, sizes: tuple[int, ...]) -> dict[int, Run]:
@@ -149,24 +160,32 @@ def choose_runs(
             inside = np.array([at(k) for k in range(start, start + n)])
             outside = max(at(start - 1), at(start + n))
             present = inside >= 0.2
-            valid = bool(
-                inside[0] >= 0.35
-                and inside[-1] >= 0.35
-                and present.mean() >= 0.8
-                and outside < 0.5 * min(inside[0], inside[-1]) + 0.1
-            )
+            edges = inside[0] >= 0.35 and inside[-1] >= 0.35
+            clear = outside < 0.5 * min(inside[0], inside[-1]) + 0.1
             score = float(np.minimum(inside, 1.5).sum() - 2.0 * n * outside / 19.0)
             if bands is not None:
                 inner = np.array([band(k) for k in range(start, start + n - 1)])
                 beyond = max(band(start - 1), band(start + n - 1))
+                # Stones along an edge line can hide it; crossing lines that run
+                # up to it and stop there still mark the edge.
+                edges = all(
+                    line >= 0.35 or (line >= 0.1 and inn >= 0.5 and out < 0.3)
+                    for line, inn, out in (
+                        (inside[0], inner[0], band(start - 1)),
+                        (inside[-1], inner[-1], band(start + n - 1)),
+                    )
+                )
+                clear = outside < 0.5 * max(min(inside[0], inside[-1]), 0.5) + 0.1
                 # Crossing lines can be too faint to see in part of the image
                 # (blur, glare), so only crossing lines clearly continuing past
                 # an edge, about as strong as just inside it, rule a run out.
                 spill = [(band(start - 1), inner[0]), (band(start + n - 1), inner[-1])]
-                valid = valid and not any(out >= 0.4 and out >= 0.6 * inn for out, inn in spill)
+                clear = clear and not any(out >= 0.5 and out >= 0.75 * inn for out, inn in spill)
                 score += float(np.minimum(inner, 1.5).sum() - 2.0 * n * beyond / 19.0)
-            run = Run(start, n, valid, score)
-            if best is None or (run.valid, run.score) > (best.valid, best.score):
+            valid = bool(edges and clear and present.mean() >= 0.8)
+            plausible = bool(edges and clear and present.mean() >= 0.5)
+            run = Run(start, n, valid, score, plausible)
+            if best is None or (run.valid, run.plausible, run.score) > (best.valid, best.plausible, best.score):
                 best = run
         if best is not None:
             out[n] = best
@@ -174,8 +193,23 @@ def choose_runs(
 
 
 def pick_size(runs: list[dict[int, Run]], sizes: tuple[int, ...]) -> int:
-    """The largest size whose runs are valid on every axis, else the best-scoring one."""
-    valid = [n for n in sizes if all(n in r and r[n].valid for r in runs)]
-    if valid:
-        return max(valid)
+    """The board size the runs of both axes agree on best.
+
+    Largest size valid on both axes; else valid on one and plausible on the
+    other (stones crowd one direction's lines); else plausible on both; else
+    the best-scoring.
+    """
+    def level(n: int) -> int:
+        return agreement_level(runs, n) if all(n in r for r in runs) else -1
+
+    best = max(level(n) for n in sizes)
+    if best > 0:
+        return max(n for n in sizes if level(n) == best)
     return max(sizes, key=lambda n: min((r[n].score / n if n in r else -1e9) for r in runs))
+
+
+def agreement_level(runs: list[dict[int, Run]], n: int) -> int:
+    """3: valid on both axes, 2: valid and plausible, 1: plausible on both, 0: neither."""
+    valid = sum(r[n].valid for r in runs)
+    plausible = sum(r[n].plausible for r in runs)
+    return 3 if valid == len(runs) else 2 if valid and plausible == len(runs) else 1 if plausible == len(runs) else 0

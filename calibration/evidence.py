@@ -9,7 +9,7 @@ same on a phone photo as on a webcam frame.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -70,6 +70,20 @@ def line_evidence(image: np.ndarray, work_px: int = WORK_PX, with_segments: bool
     return LineEvidence(scale, (w, h), gray, response, mask, threshold, segments)
 
 
+def with_other_segments(evidence: LineEvidence, faint: bool, fine: bool) -> LineEvidence:
+    """The same evidence with segments found another way.
+
+    `faint`: at half the threshold -- motion blur or raking light can leave
+    one family of grid lines much fainter than the other, and the usual
+    threshold then loses it. `fine`: at full working resolution -- a board far
+    away has lines too close together to survive halving.
+    """
+    mask = evidence.mask
+    if faint:
+        mask = ((evidence.response > 0.5 * evidence.threshold).astype(np.uint8)) * 255
+    return replace(evidence, mask=mask, segments=_segments(mask, 1 if fine else None))
+
+
 def ridge_response(gray: np.ndarray, sigma: float = _SIGMA) -> np.ndarray:
     """How much each pixel lies on a thin dark line (a valley of the smoothed image).
 
@@ -97,9 +111,10 @@ def ridge_response(gray: np.ndarray, sigma: float = _SIGMA) -> np.ndarray:
     across = cv2.multiply(across, 0.5)
     # Only responses that could matter are checked for balance.
     floor = max(_FLOOR, 0.15 * float(np.percentile(ridge[::3, ::3], 99.5)))
-    ys, xs = np.nonzero(ridge > floor)
-    if len(xs) == 0:
+    found = cv2.findNonZero((ridge > floor).astype(np.uint8))
+    if found is None:
         return ridge
+    xs, ys = found[:, 0, 0], found[:, 0, 1]
     # Normal of the line: eigenvector of the larger eigenvalue, (across - dyy, dxy).
     vx = across[ys, xs] - dyy[ys, xs]
     vy = dxy[ys, xs]
@@ -130,11 +145,12 @@ def _sample(img: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return out.reshape(-1)[:n]
 
 
-def _segments(mask: np.ndarray) -> np.ndarray:
+def _segments(mask: np.ndarray, factor: int | None = None) -> np.ndarray:
     # Segments only seed the vanishing points and the spacing; the lattice is
     # refined against `response` later. Half resolution is plenty for that and
     # the Hough transform costs a third as much there.
-    factor = 2 if max(mask.shape) >= 480 else 1
+    if factor is None:
+        factor = 2 if max(mask.shape) >= 480 else 1
     small = mask
     if factor > 1:
         small = cv2.resize(mask, (mask.shape[1] // factor, mask.shape[0] // factor), interpolation=cv2.INTER_AREA)

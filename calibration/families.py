@@ -25,10 +25,8 @@ class LineFamily:
     """Homogeneous (3,) in working pixels; third coordinate ~0 when the lines are parallel."""
     segments: np.ndarray
     """(m, 4) segments that pass through the vanishing point."""
-
-    @property
-    def weight(self) -> float:
-        return float(np.hypot(self.segments[:, 2] - self.segments[:, 0], self.segments[:, 3] - self.segments[:, 1]).sum())
+    trust: np.ndarray
+    """(m,) 0.1..1: how much each segment looks like part of a grid (it crosses other lines)."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +53,11 @@ def find_families(segments: np.ndarray, shape: tuple[int, int], seed: int = 0) -
     rng = np.random.default_rng(seed)
     segs = _normalise(segments, frame)
     lengths = np.hypot(segs[:, 2] - segs[:, 0], segs[:, 3] - segs[:, 1])
+    # A grid line is crossed by the other family's lines; planks of a wooden
+    # table, a bowl's rim or a book's edge are not. Segments that cross
+    # nothing keep only a little say in where the vanishing points are.
+    trust = np.clip(crossings(segments) / 3.0, 0.02, 1.0)
+    lengths = lengths * trust
     tol = _INLIER_PX / frame.f
 
     first = _ransac_vp(segs, lengths, tol, rng)
@@ -75,8 +78,8 @@ def find_families(segments: np.ndarray, shape: tuple[int, int], seed: int = 0) -
     in2[np.flatnonzero(rest)[in2_sub]] = True
 
     denorm = np.linalg.inv(frame.matrix())
-    fam1 = LineFamily(_unit(denorm @ vp1), segments[in1])
-    fam2 = LineFamily(_unit(denorm @ vp2), segments[in2])
+    fam1 = LineFamily(_unit(denorm @ vp1), segments[in1], trust[in1])
+    fam2 = LineFamily(_unit(denorm @ vp2), segments[in2], trust[in2])
     if _verticalness(fam1.segments) < _verticalness(fam2.segments):
         fam1, fam2 = fam2, fam1
     return fam1, fam2
@@ -115,6 +118,24 @@ def rectifying_homography(vertical: LineFamily, horizontal: LineFamily, shape: t
     a = np.eye(3)
     a[:2, :2] = np.linalg.inv(basis)
     return np.diag([frame.f, frame.f, 1.0]) @ a @ p @ t
+
+
+def crossings(segments: np.ndarray, slack_px: float = 3.0) -> np.ndarray:
+    """For each segment, how many segments at least 20 degrees off its direction it crosses."""
+    p = segments[:, :2].astype(np.float64)
+    d = segments[:, 2:].astype(np.float64) - p
+    length = np.maximum(np.hypot(d[:, 0], d[:, 1]), 1e-9)
+    # Solve p_i + t d_i = p_j + u d_j for every pair.
+    cross = d[:, None, 0] * d[None, :, 1] - d[:, None, 1] * d[None, :, 0]
+    sin = np.abs(cross) / (length[:, None] * length[None, :])
+    w = p[None, :, :] - p[:, None, :]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = (w[..., 0] * d[None, :, 1] - w[..., 1] * d[None, :, 0]) / cross
+        u = (w[..., 0] * d[:, None, 1] - w[..., 1] * d[:, None, 0]) / cross
+    st = slack_px / length[:, None]
+    su = slack_px / length[None, :]
+    hit = (sin > np.sin(_MIN_FAMILY_ANGLE)) & (t > -st) & (t < 1 + st) & (u > -su) & (u < 1 + su)
+    return hit.sum(axis=1).astype(np.float64)
 
 
 def _normalise(segments: np.ndarray, frame: _Frame) -> np.ndarray:

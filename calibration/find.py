@@ -15,11 +15,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
-from calibration.comb import Comb, Run, best_windows, choose_runs, fit_comb, pick_size
+from calibration.comb import Comb, Run, agreement_level, best_windows, choose_runs, fit_comb, pick_size
 from calibration.corners import is_clockwise
-from calibration.evidence import WORK_PX, LineEvidence, line_evidence
+from calibration.evidence import WORK_PX, LineEvidence, line_evidence, with_other_segments
 from calibration.families import find_families, rectifying_homography
 from calibration.grid import GridObservation, Lattice, apply_homography, coverage, hits, refine
 from calibration.lens import LensDistortion, estimate_distortion
@@ -66,23 +67,25 @@ def find_board(image: np.ndarray, size: int | None = None, work_px: int = WORK_P
     ev = line_evidence(image, work_px)
     w, h = ev.original_size
     lens0 = LensDistortion.none_for(w, h)
-    obs = _search(ev, lens0, sizes)
+    obs, lens = _best_search(ev, lens0, sizes)
     if ev.scale < 1.0:
         # Big images: the last word goes to a finer copy, where the outer grid
         # line separates from the border line printed just outside it on many boards.
         ev = line_evidence(image, round(work_px * min(2.0, 1.0 / ev.scale)), with_segments=False)
-        again = refine(ev, obs.lattice, lens0, windows=(0.12, 0.08))
+        again = refine(ev, obs.lattice, lens, windows=(0.12, 0.08))
         if again is not None:
             obs = again
+    # The lens is fitted again to the whole board's lines, now all measured.
     lens_fit = estimate_distortion(obs.line_points, lens0)
-    lens = lens_fit.lens
-    if not lens.is_identity:
-        again = refine(ev, obs.lattice, lens, windows=(0.15, 0.08))
+    if lens_fit.lens.k1 != lens.k1:
+        lattice = relens(obs.lattice, obs.cols, obs.rows, lens, lens_fit.lens)
+        again = refine(ev, lattice, lens_fit.lens, windows=(0.15, 0.08))
         if again is not None:
-            obs = again
+            obs, lens = again, lens_fit.lens
     _accept(obs)
     lattice = orient(obs.lattice, lens)
     corners = lens.distort_points(lattice.corners())
+    straight_after = lens_fit.residual_after_px if lens.k1 == lens_fit.lens.k1 else lens_fit.residual_before_px
     return BoardFit(
         size=lattice.size,
         corners=corners,
@@ -91,15 +94,61 @@ def find_board(image: np.ndarray, size: int | None = None, work_px: int = WORK_P
         error_px=obs.error_px,
         observed_fraction=obs.observed_fraction,
         straightness_before_px=lens_fit.residual_before_px,
-        straightness_after_px=lens_fit.residual_after_px,
+        straightness_after_px=straight_after,
         image_size=(w, h),
         line_points=tuple(obs.line_points),
     )
 
 
-def _search(ev: LineEvidence, lens: LensDistortion, sizes: tuple[int, ...]) -> GridObservation:
+@dataclass(frozen=True)
+class _Attempt:
+    obs: GridObservation
+    level: int
+    """How board-like the chosen runs of lines are (`agreement_level`, 0..3)."""
+    lens: LensDistortion
+
+    @property
+    def quality(self) -> float:
+        """Higher is better: lines seen where the lattice puts them, small misfit, a board-like extent."""
+        cover = float(np.mean(np.concatenate(self.obs.coverage)))
+        rel_error = self.obs.error_px / max(self.obs.lattice.mean_spacing(), 1e-9)
+        return cover - 4.0 * rel_error + 0.1 * self.level
+
+    @property
+    def good(self) -> bool:
+        return self.level == 3 and self.quality >= 0.75
+
+
+# Seed for the vanishing-point RANSAC, and how to find segments (see
+# `with_other_segments`): faint, fine. The first suits most frames and is cheapest.
+_ATTEMPTS = ((0, False, False), (0, False, True), (1, True, True), (2, True, False))
+
+
+def _best_search(
+    ev: LineEvidence, lens: LensDistortion, sizes: tuple[int, ...]
+) -> tuple[GridObservation, LensDistortion]:
+    """Search until an attempt looks clearly right, else keep the best; NoBoardError when none works."""
+    best: _Attempt | None = None
+    error: NoBoardError | None = None
+    for seed, faint, fine in _ATTEMPTS:
+        source = with_other_segments(ev, faint, fine) if (faint or fine) else ev
+        try:
+            attempt = _search(source, lens, sizes, seed)
+        except NoBoardError as exc:
+            error = error or exc
+            continue
+        if best is None or attempt.quality > best.quality:
+            best = attempt
+        if attempt.good:
+            break
+    if best is None:
+        raise error or NoBoardError("no board found")
+    return best.obs, best.lens
+
+
+def _search(ev: LineEvidence, lens: LensDistortion, sizes: tuple[int, ...], seed: int) -> _Attempt:
     """From a core of lines that surely belong to the board, grow to the whole board, then pick its size."""
-    lattice, cols, rows = _initial_lattice(ev, sizes)
+    lattice, cols, rows = _initial_lattice(ev, sizes, seed)
     obs = refine(ev, lattice, lens, cols=cols, rows=rows)
     if obs is None:
         raise NoBoardError("no board found: the grid lines do not line up")
@@ -109,21 +158,35 @@ def _search(ev: LineEvidence, lens: LensDistortion, sizes: tuple[int, ...]) -> G
         if again is not None:
             obs = again
     limit = max(sizes) + 2
-    for _ in range(8):
-        grown = _grow(ev, obs, lens, limit)
-        if grown is None:
+    base = lens
+    for lens_round in range(2):
+        for _ in range(8):
+            grown = _grow(ev, obs, lens, limit)
+            if grown is None:
+                break
+            again = refine(ev, obs.lattice, lens, windows=(0.2,), cols=grown[0], rows=grown[1])
+            if again is None:
+                break
+            obs = again
+        if lens_round == 1:
             break
-        again = refine(ev, obs.lattice, lens, windows=(0.2,), cols=grown[0], rows=grown[1])
+        # A wide-angle lens bends the lines enough to stop the growth part way:
+        # fit the lens to the lines found so far and grow again with it.
+        fitted = estimate_distortion(obs.line_points, base).lens
+        if fitted.is_identity:
+            break
+        again = refine(ev, relens(obs.lattice, obs.cols, obs.rows, lens, fitted), fitted,
+                       windows=(0.2,), cols=obs.cols, rows=obs.rows)
         if again is None:
             break
-        obs = again
+        obs, lens = again, fitted
     runs = _extent_runs(ev, obs, lens, sizes)
     n = pick_size(runs, sizes)
     board = obs.lattice.shifted(runs[0][n].start, runs[1][n].start, n)
     final = refine(ev, board, lens, windows=(0.2, 0.12))
     if final is None:
         raise NoBoardError("no board found: the grid lines do not line up")
-    return final
+    return _Attempt(final, agreement_level(runs, n), lens)
 
 
 def _subdivide(
@@ -158,10 +221,10 @@ def _subdivide(
 
 def _extent_runs(ev: LineEvidence, obs: GridObservation, lens: LensDistortion, sizes: tuple[int, ...]) -> list[dict[int, Run]]:
     """Candidate runs of board lines on each axis, judged by the lines and by the crossing lines between them."""
-    margin = 2
-    ranges = [np.arange(obs.cols.min() - margin, obs.cols.max() + margin + 1),
-              np.arange(obs.rows.min() - margin, obs.rows.max() + margin + 1)]
     measured = [obs.cols, obs.rows]
+    # Room for the largest board even where stones stopped the growth early.
+    margins = [min(8, max(2, max(sizes) - len(m))) for m in measured]
+    ranges = [np.arange(m.min() - k, m.max() + k + 1) for m, k in zip(measured, margins)]
     seen = []
     for axis in (0, 1):
         other = ranges[1 - axis]
@@ -223,10 +286,10 @@ def _reach(edge: int, cov_outward: np.ndarray, direction: int, room: int) -> int
     return best
 
 
-def _initial_lattice(ev: LineEvidence, sizes: tuple[int, ...]) -> tuple[Lattice, np.ndarray, np.ndarray]:
+def _initial_lattice(ev: LineEvidence, sizes: tuple[int, ...], seed: int) -> tuple[Lattice, np.ndarray, np.ndarray]:
     """A lattice from the vanishing points and combs, indexed by comb line, and a core of its lines."""
     shape = ev.gray.shape
-    fams = find_families(ev.segments, shape)
+    fams = find_families(ev.segments, shape, seed)
     if fams is None:
         raise NoBoardError("no board found: no two families of straight lines in view")
     rect = rectifying_homography(fams[0], fams[1], shape)
@@ -238,7 +301,7 @@ def _initial_lattice(ev: LineEvidence, sizes: tuple[int, ...]) -> tuple[Lattice,
         a = apply_homography(rect, fam.segments[:, :2])
         b = apply_homography(rect, fam.segments[:, 2:])
         pos = (a[:, axis] + b[:, axis]) / 2.0
-        weight = np.hypot(a[:, 0] - b[:, 0], a[:, 1] - b[:, 1])
+        weight = np.hypot(a[:, 0] - b[:, 0], a[:, 1] - b[:, 1]) * fam.trust
         keep = np.isfinite(pos) & np.isfinite(weight) & (np.abs(pos) < 4 * long_side)
         comb = fit_comb(pos[keep], weight[keep], 4.0, long_side / 6.0)
         if comb is None:
@@ -265,6 +328,19 @@ def _accept(obs: GridObservation) -> None:
         raise NoBoardError(
             f"no board found: the grid lines miss a regular lattice by {obs.error_px:.1f} px"
         )
+
+
+def relens(
+    lattice: Lattice, cols: np.ndarray, rows: np.ndarray, old: LensDistortion, new: LensDistortion
+) -> Lattice:
+    """The lattice that puts the grid where `lattice` did, in the undistorted frame of another lens model."""
+    cc, rr = np.meshgrid(cols.astype(np.float64), rows.astype(np.float64))
+    lat = np.stack([cc, rr], axis=-1).reshape(-1, 2)
+    target = new.undistort_points(old.distort_points(lattice.map(lat)))
+    h, _ = cv2.findHomography(lat, target, 0)
+    if h is None:
+        return lattice
+    return Lattice(lattice.size, h / h[2, 2])
 
 
 def orient(lattice: Lattice, lens: LensDistortion) -> Lattice:

@@ -103,11 +103,16 @@ class _Profiles:
         return self.base + self.offset[..., None] * self.across
 
 
+_ALIGNED = 0.07
+"""Hits on one line agree on its position to this fraction of a spacing."""
 _ALONG = np.linspace(0.28, 0.72, 5)
 """Where along each cell a line is measured: away from the crossing lines, which
 would otherwise fill the whole profile."""
-_ALONG_SPARSE = np.linspace(0.3, 0.7, 3)
-"""Enough to tell whether a line is there at all."""
+_ALONG_SPARSE = np.array([0.4, 0.5, 0.6])
+"""Enough to tell whether a line is there at all. Mid-cell is where stones
+(centred on intersections) leave a line most often bare, and where
+coordinate labels printed beyond the edge (centred on the lines' extensions)
+are absent, so those do not pass for another grid line."""
 
 
 def _profiles(
@@ -119,6 +124,7 @@ def _profiles(
     t_range: tuple[float, float],
     half_window: float,
     along_cell: np.ndarray = _ALONG,
+    strict: bool = False,
 ) -> _Profiles:
     """Find the line near each predicted grid line `indices` of one axis.
 
@@ -154,11 +160,14 @@ def _profiles(
     # not capture that line once the lattice is close.
     base_level = vals.mean(axis=-1, keepdims=True)
     inner = vals[:, 1:-1]
+    # Measuring a line already known needs only a peak; deciding whether a
+    # line is there at all needs a clear one.
+    level, contrast = (0.8, 0.5) if strict else (0.5, 0.3)
     is_peak = (
         (inner >= vals[:, :-2])
         & (inner > vals[:, 2:])
-        & (inner > 0.8 * evidence.threshold)
-        & (inner - base_level > 0.5 * evidence.threshold)
+        & (inner > level * evidence.threshold)
+        & (inner - base_level > contrast * evidence.threshold)
     )
     dist = np.where(is_peak, np.abs(offs[1:-1])[None, :], np.inf)
     peak = np.argmin(dist, axis=-1) + 1
@@ -231,13 +240,25 @@ def hits(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Where each line `indices` of `axis` is seen: (L, M) booleans at lattice parameters `along` (M,).
 
-    A real line is found where predicted; a lattice off by half a spacing finds
-    the neighbours at the window's edge, so only central hits count.
+    A real line is found where predicted and in the same place all along; a
+    lattice off by half a spacing finds the neighbours at the window's edge,
+    and noise (a textured table) gives peaks scattered over the window. So a
+    hit must lie near the line's own median offset, and that median near 0.
     """
-    prof = _profiles(evidence, lattice, lens, np.asarray(indices), axis, t_range, half_window, _ALONG_SPARSE)
+    prof = _profiles(evidence, lattice, lens, np.asarray(indices), axis, t_range, half_window, _ALONG_SPARSE, strict=True)
     off = prof.offset
-    central = np.isfinite(off) & (np.abs(np.nan_to_num(off, nan=1.0)) < 0.8 * half_window)
-    return central, prof.along
+    found = np.isfinite(off)
+    ranked = np.sort(np.where(found, off, np.inf), axis=1)
+    mid = np.clip(found.sum(axis=1) // 2, 0, max(off.shape[1] - 1, 0))
+    median = np.take_along_axis(ranked, mid[:, None], axis=1) if off.shape[1] else np.zeros((len(off), 1))
+    median = np.where(np.isfinite(median), median, 1.0)
+    # A tenth of a pixel is the best a blurred line's peak can be placed to; on
+    # a small board that is more than a fixed fraction of a spacing.
+    px_per_unit = np.linalg.norm(prof.across, axis=-1) * evidence.scale
+    tolerance = np.maximum(_ALIGNED, 1.0 / np.maximum(px_per_unit, 1e-6))
+    aligned = np.abs(np.nan_to_num(off, nan=1.0) - median) < tolerance
+    central = np.abs(median) < 0.6 * half_window
+    return found & aligned & central, prof.along
 
 
 def coverage(

@@ -17,7 +17,7 @@ import numpy as np
 
 _K_LIMIT = 0.6
 """Search range for k1: beyond it the lens is a fisheye, not a board camera."""
-_MAX_POINTS = 1500
+_MAX_POINTS = 1000
 
 
 @dataclass(frozen=True)

@@ -158,3 +158,19 @@ def sgf_replay(data: bytes) -> tuple[sgf.Sgf_game, list[tuple[Color, Point | Non
             comments.append(node.get("C"))
     final = Position(size, {(size - 1 - r, c): col for col, (r, c) in board.list_occupied_points()})
     return game, moves, final, comments
+
+# White's twelve stones (rows 0-1, columns 0-5) have one liberty left, (0, 6):
+# Black playing there captures all twelve -- more stones than a hand's worth of changes.
+BIG_CAPTURE_START = [
+    "W W W W W W . . .",
+    "W W W W W W B . .",
+    "B B B B B B . . .",
+    ". . . . . . . . .",
+    ". . . . . . . . .",
+    ". . . . . . . . .",
+    ". . . . . . . . .",
+    ". . . . . . . . .",
+    ". . . . . . . . .",
+]
+BIG_CAPTURE = (0, 6)
+BIG_CAPTURE_VICTIMS = [(r, c) for r in (0, 1) for c in range(6)]

@@ -8,7 +8,7 @@ import pytest
 
 from edge.cli.main import main
 from edge.config import load_config
-from edge.config.load import mqtt_password
+from edge.config.load import mqtt_config
 from edge.errors import ConfigError
 
 GOOD = """
@@ -29,7 +29,7 @@ threads = 2
 host = "hub.club.lan"
 port = 8883
 tls = true
-ca_file = "ca.crt"
+tls_ca_file = "ca.crt"
 username = "table-3"
 
 [game]
@@ -49,7 +49,7 @@ def test_good_config_and_relative_paths(tmp_path: Path) -> None:
     cfg = load_config(write(tmp_path, GOOD))
     assert cfg.board.id == "table-3" and cfg.camera.type == "folder"
     assert cfg.detector.model == tmp_path / "models/stones_int8.tflite"
-    assert cfg.mqtt.ca_file == tmp_path / "ca.crt"
+    assert cfg.mqtt.tls_ca_file == tmp_path / "ca.crt"
     assert cfg.game.black == "Honinbo Shusaku"
 
 
@@ -62,7 +62,8 @@ def test_good_config_and_relative_paths(tmp_path: Path) -> None:
         ("[camera]\ntype = 'webcam'\n", "camera.type: Input should be 'picamera2', 'opencv' or 'folder'"),
         ("[boards]\nid = 'x'\n", "boards: unknown key"),
         ("[board]\nid = 'bad id with spaces'\n", "board.id: String should match pattern"),
-        ("[mqtt]\ncert_file = 'c.pem'\n", "mqtt: Value error, cert_file and key_file go together"),
+        ("[mqtt]\ntls_cert_file = 'c.pem'\n", "mqtt: Value error, tls_cert_file and tls_key_file go together"),
+        ("[mqtt]\npassword = 'secret'\n", "mqtt.password: unknown key"),
         ("[board\nid = 1\n", "line 1"),
     ],
 )
@@ -86,12 +87,9 @@ def test_check_config_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert err.endswith("mqtt.prot: unknown key") and len(err.splitlines()) == 1
 
 
-def test_password_from_credential_then_environment(tmp_path: Path) -> None:
-    cfg = load_config(write(tmp_path, "[mqtt]\npassword = 'from-file'\n"))
-    assert mqtt_password(cfg.mqtt, {}) == "from-file"
-    assert mqtt_password(cfg.mqtt, {"GOBAN_MQTT_PASSWORD": "from-env"}) == "from-env"
-    creds = tmp_path / "creds"
-    creds.mkdir()
-    (creds / "mqtt-password").write_text("from-credential\n")
-    env = {"GOBAN_MQTT_PASSWORD": "from-env", "CREDENTIALS_DIRECTORY": str(creds)}
-    assert mqtt_password(cfg.mqtt, env) == "from-credential"
+def test_mqtt_settings_reach_the_publisher_with_the_password_from_the_environment(tmp_path: Path) -> None:
+    cfg = load_config(write(tmp_path, GOOD))
+    mqtt = mqtt_config(cfg, {"GOBAN_MQTT_PASSWORD": "s3cret"})
+    assert (mqtt.board_id, mqtt.host, mqtt.port, mqtt.username) == ("table-3", "hub.club.lan", 8883, "table-3")
+    assert mqtt.password == "s3cret" and mqtt.uses_tls and mqtt.tls_ca_file == tmp_path / "ca.crt"
+    assert "s3cret" not in repr(mqtt)

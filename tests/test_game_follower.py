@@ -25,6 +25,9 @@ from edge.game import (
     NewGameEvent,
 )
 from game_data import (
+    BIG_CAPTURE,
+    BIG_CAPTURE_START,
+    BIG_CAPTURE_VICTIMS,
     IMAGO_CORRECTED_FRAMES,
     IMAGO_RUNS,
     IMAGO_SPECIAL_MOVES,
@@ -173,6 +176,22 @@ def test_move_published_on_third_clean_frame_after_hand():
     (move,) = follower.feed(clean[2])
     assert (move.number, move.color, move.point, move.timestamp) == (1, "b", (3, 3), clean[2].timestamp)
     assert follower.last_move == move and follower.to_play == "w"
+
+
+def test_big_capture_lifted_during_the_hands_visit_is_published_on_the_third_clean_frame():
+    follower = Follower(GameConfig(size=9))
+    camera = NoisyCamera(9, seed=4)
+    start = Position.from_rows(BIG_CAPTURE_START)
+    for _ in range(3):
+        follower.feed(FrameReading(camera._tick(), start))
+    after = Position(9, {**{p: c for p, c in start.stones.items() if p not in BIG_CAPTURE_VICTIMS}, BIG_CAPTURE: "b"})
+    for _ in range(4):  # the stone goes down, the twelve prisoners come off
+        assert follower.feed(FrameReading(camera._tick(), after, None, 0.8)) == []
+    clean = [FrameReading(camera._tick(), after, None, 0.0) for _ in range(3)]
+    assert follower.feed(clean[0]) == [] and follower.feed(clean[1]) == []
+    (move,) = follower.feed(clean[2])
+    assert (move.color, move.point, move.captures) == ("b", BIG_CAPTURE, BIG_CAPTURE_VICTIMS)
+    assert follower.position == after and follower.prisoners["b"] == 12
 
 
 def feed_positions(follower: Follower, positions: list[Position], t: float, frames: int = 3):

@@ -7,7 +7,8 @@ import pytest
 
 from edge.board.position import Position
 from edge.errors import BadInputError, ConfigError
-from edge.game import FrameReading, GameConfig, Stabilizer
+from edge.game import FrameReading, GameConfig, GameTracker, Stabilizer
+from game_data import BIG_CAPTURE, BIG_CAPTURE_START, BIG_CAPTURE_VICTIMS, diagram, with_stones
 
 EMPTY = Position(9)
 ONE = Position(9, {(2, 2): "b"})
@@ -165,3 +166,53 @@ def test_accepted_change_does_not_wait_for_a_passing_misreading():
     assert stab.update(clock.reading(TWO)) is None  # (6, 6) misread once: wait
     change = stab.update(clock.reading(ONE))
     assert change is not None and change.position == ONE
+
+
+def test_stones_the_rules_took_are_not_a_jump():
+    config = GameConfig(size=9)
+    start = diagram(BIG_CAPTURE_START)
+    captured = with_stones(start, {BIG_CAPTURE: "b"}, remove=BIG_CAPTURE_VICTIMS)  # 13 points changed
+    tracker = GameTracker(config)
+    tracker.observe(start, 0.0)
+    stab, clock = Stabilizer(config, explained=tracker.explained_removals), Clock()
+    settle(stab, clock, start)
+    out = settle(stab, clock, captured)
+    assert out[:2] == [None, None] and stab.last_status == "read"
+    assert out[2].position == captured and not out[2].via_jump
+    # Without the rules' word, the same change looks like a hand until it has held for jump_frames.
+    plain = Stabilizer(config)
+    settle(plain, clock, start)
+    out = settle(plain, clock, captured, frames=config.jump_frames)
+    assert out[:-1] == [None] * (config.jump_frames - 1) and plain.last_status == "jump"
+    assert out[-1].position == captured and out[-1].via_jump
+
+
+def test_change_tells_when_each_point_was_first_seen():
+    stab, clock = Stabilizer(GameConfig(size=9)), Clock()
+    settle(stab, clock, EMPTY)
+    faint = np.ones((9, 9))
+    faint[6, 6] = 0.3
+    first = clock.reading(TWO, faint)  # (2, 2) is seen; a weak reading of (6, 6) is not a sighting
+    stab.update(first)
+    assert stab.update(clock.reading(ONE)) is None
+    assert stab.update(clock.reading(TWO, occlusion=0.9)) is None  # a hand: (2, 2) is not yet stable
+    later = [clock.reading(TWO) for _ in range(3)]
+    out = [stab.update(r) for r in later]
+    assert out[2].changed == ((2, 2), (6, 6))
+    assert out[2].first_seen == {(2, 2): first.timestamp, (6, 6): later[0].timestamp}
+
+
+def test_stone_seen_then_gone_before_it_settled_is_reported_as_glimpsed():
+    stab, clock = Stabilizer(GameConfig(size=9)), Clock()
+    settle(stab, clock, ONE)
+    quick = Position(9, {(2, 2): "b", (0, 0): "w"})
+    taken = Position(9, {(2, 2): "b", (0, 1): "b"})
+    assert [stab.update(clock.reading(quick)) for _ in range(2)] == [None, None]
+    assert stab.update(clock.reading(quick, occlusion=0.9)) is None  # lifted under a hand
+    out = settle(stab, clock, taken)
+    assert out[2].changed == ((0, 1),) and out[2].glimpsed == {(0, 0): "w"}
+    # Once reported, a glimpse is forgotten; a single sighting is no glimpse.
+    flash = Position(9, {**taken.stones, (8, 8): "w"})
+    stab.update(clock.reading(flash))
+    out = settle(stab, clock, Position(9, {**taken.stones, (4, 4): "w"}))
+    assert out[2].changed == ((4, 4),) and out[2].glimpsed == {}

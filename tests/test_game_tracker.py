@@ -21,6 +21,9 @@ from game_data import (
     ATARI_CAPTURE,
     ATARI_START,
     ATARI_VICTIM,
+    BIG_CAPTURE,
+    BIG_CAPTURE_START,
+    BIG_CAPTURE_VICTIMS,
     KO_RETAKE,
     KO_START,
     KO_TAKE,
@@ -154,6 +157,73 @@ def test_captured_stones_still_on_board_are_pending_not_corrections():
     game.place(("w", ATARI_CAPTURE))
     assert game.observe() == []  # now lifted: nothing new
     assert game.play(("b", (7, 7)))[0].number == 2
+
+
+def test_big_capture_still_on_the_board_is_a_move_not_a_stone_placed_by_hand():
+    start = diagram(BIG_CAPTURE_START)
+    game = Game(start)
+    lagging = with_stones(start, {BIG_CAPTURE: "b"})  # twelve captured stones not lifted yet
+    events = game.observe(lagging)
+    assert kinds(events) == ["MoveEvent"] and events[0].captures == BIG_CAPTURE_VICTIMS
+    assert game.tracker.explained_removals(with_stones(lagging, remove=BIG_CAPTURE_VICTIMS[:4])) == set(
+        BIG_CAPTURE_VICTIMS[:4]
+    )  # being lifted: their going is the rules', not a hand's
+    lifted = with_stones(lagging, remove=BIG_CAPTURE_VICTIMS)
+    assert game.observe(lifted) == [] and game.tracker.position == lifted
+    assert game.tracker.prisoners == {"b": 12, "w": 0}
+
+
+def test_removals_explained_by_the_rules_are_whole_captured_groups():
+    start = diagram(BIG_CAPTURE_START)
+    tracker = tracker9(start)
+    captured = with_stones(start, {BIG_CAPTURE: "b"}, remove=BIG_CAPTURE_VICTIMS)
+    assert tracker.explained_removals(captured) == set(BIG_CAPTURE_VICTIMS)
+    # Part of the group gone, or no stone on its last liberty: a hand, not a capture.
+    assert tracker.explained_removals(with_stones(captured, {(0, 0): "w"})) == set()
+    assert tracker.explained_removals(with_stones(start, remove=BIG_CAPTURE_VICTIMS)) == set()
+    assert tracker.explained_removals(with_stones(captured, {BIG_CAPTURE: "w"})) == set()
+
+
+def test_quick_pair_whose_second_stone_captures_the_first():
+    game = Game()
+    game.play(("b", (4, 4)))
+    game.play(("w", (0, 1)))
+    # Black's throw-in at the corner and White's capture seen at once, the captured stone still there.
+    both = with_stones(game.seen(), {(0, 0): "b", (1, 0): "w"})
+    events = game.observe(both)
+    assert moves_of(events) == [("b", (0, 0)), ("w", (1, 0))] and kinds(events) == ["MoveEvent"] * 2
+    assert events[1].captures == [(0, 0)] and game.tracker.prisoners == {"b": 0, "w": 1}
+    assert game.observe(with_stones(both, remove=[(0, 0)])) == []  # lifted
+    assert game.tracker.position == with_stones(both, remove=[(0, 0)]) and game.tracker.to_play == "b"
+
+
+def test_glimpsed_stone_captured_by_the_next_move_is_a_move():
+    game = Game()
+    game.play(("b", (4, 4)))
+    game.play(("w", (0, 1)))
+    # Black's throw-in at (0, 0) was taken by White's (1, 0) and lifted before it settled.
+    after = with_stones(game.seen(), {(1, 0): "w"})
+    game.t += 1.0
+    events = game.tracker.observe(after, game.t, {(1, 0): game.t}, {(0, 0): "b"})
+    assert moves_of(events) == [("b", (0, 0)), ("w", (1, 0))] and kinds(events) == ["MoveEvent"] * 2
+    assert events[1].captures == [(0, 0)] and game.tracker.prisoners == {"b": 0, "w": 1}
+    # A glimpse the new stone does not capture stays out of the record (it cost as a stone taken away).
+    game = Game()
+    game.play(("b", (4, 4)))
+    events = game.tracker.observe(with_stones(game.seen(), {(6, 6): "w"}), 5.0, None, {(2, 2): "b"})
+    assert moves_of(events) == [("w", (6, 6))] and kinds(events) == ["MoveEvent"]
+
+
+def test_stones_seen_at_once_are_ordered_by_when_each_was_first_seen():
+    # White to play; White's two stones could go in either order around Black's.
+    for first, second in [((6, 6), (2, 6)), ((2, 6), (6, 6))]:
+        game = Game()
+        game.play(("b", (2, 2)))
+        three = with_stones(game.seen(), {first: "w", (6, 2): "b", second: "w"})
+        game.t += 1.0
+        events = game.tracker.observe(three, game.t, {first: 0.2, (6, 2): 0.5, second: 0.5})
+        assert moves_of(events) == [("w", first), ("b", (6, 2)), ("w", second)]
+        assert not [e for e in events if isinstance(e, CorrectionEvent)]
 
 
 def test_immediate_ko_retake_is_never_a_move():

@@ -21,7 +21,6 @@ import cv2
 import numpy as np
 import pytest
 
-from edge.board.position import Position
 from edge.errors import BadInputError
 from edge.game import Follower, FrameReading, GameConfig, MoveEvent, NewGameEvent
 from edge.synth.games import GAMES_DIR, generated_game, read_sgf, real_game, real_games, sgf_point

@@ -13,7 +13,8 @@ from typing import Any, Mapping
 
 from pydantic import ValidationError
 
-from edge.config.model import AppConfig, MqttSection
+from edge.config.model import AppConfig
+from edge.publish.config import MqttConfig, load_password
 from edge.errors import ConfigError
 
 DEFAULT_PATH = Path("/etc/goban-edge/config.toml")
@@ -58,28 +59,16 @@ def _resolve_paths(config: AppConfig, base: Path) -> AppConfig:
         "calibration": config.calibration.model_copy(update={"file": fix(config.calibration.file)}),
         "game": config.game.model_copy(update={"sgf_dir": fix(config.game.sgf_dir)}),
         "mqtt": config.mqtt.model_copy(update={
-            "outbox": fix(config.mqtt.outbox),
-            "ca_file": fix(config.mqtt.ca_file),
-            "cert_file": fix(config.mqtt.cert_file),
-            "key_file": fix(config.mqtt.key_file),
+            "outbox_path": fix(config.mqtt.outbox_path),
+            "tls_ca_file": fix(config.mqtt.tls_ca_file),
+            "tls_cert_file": fix(config.mqtt.tls_cert_file),
+            "tls_key_file": fix(config.mqtt.tls_key_file),
         }),
     })
 
 
-def mqtt_password(section: MqttSection, environ: Mapping[str, str] | None = None) -> str | None:
-    """The broker password: systemd credential, then environment, then the file.
-
-    Raises ConfigError when the credential file exists but cannot be read.
-    """
-    env = os.environ if environ is None else environ
-    cred_dir = env.get("CREDENTIALS_DIRECTORY")
-    if cred_dir:
-        cred = Path(cred_dir) / section.password_credential
-        if cred.exists():
-            try:
-                return cred.read_text(encoding="utf-8").rstrip("\r\n")
-            except OSError as exc:
-                raise ConfigError(f"credential {cred}: cannot read: {exc.strerror}") from None
-    if section.password_env in env:
-        return env[section.password_env]
-    return section.password
+def mqtt_config(config: AppConfig, environ: Mapping[str, str] | None = None) -> MqttConfig:
+    """The publisher's settings, with the password from the credential or the environment."""
+    section = config.mqtt.model_dump(exclude={"status_interval_s"})
+    return MqttConfig(board_id=config.board.id, password=load_password(os.environ if environ is None else environ),
+                      **section)

@@ -26,6 +26,7 @@ class CameraSection(Section):
     lores_height: int = Field(480, ge=64, le=4096, description="picamera2 detection stream height")
     fps: float = Field(10.0, gt=0, le=120, description="Frames per second to request")
     loop: bool = Field(False, description="Folder/video sources: start again at the end")
+    realtime: bool = Field(True, description="Folder/video sources: play at `fps`, as a camera would")
     reopen_min_s: float = Field(0.5, gt=0, description="First reopen delay after a camera failure")
     reopen_max_s: float = Field(30.0, gt=0, description="Longest reopen delay")
 
@@ -52,33 +53,41 @@ class GameSection(Section):
     event: str = Field("", max_length=200)
     stable_frames: int = Field(3, ge=1, le=100, description="Frames a change must hold before it is accepted")
     stable_seconds: float = Field(0.0, ge=0, le=60, description="Time a change must hold")
+    occlusion_threshold: float = Field(0.04, gt=0, le=1, description="Share of board cells that changed look "
+                                       "beyond which a frame is taken as a hand over the board and held back")
     sgf_dir: Path = Field(Path("/var/lib/goban-edge/games"), description="Where game records are written")
 
 
 class MqttSection(Section):
-    host: str = Field("localhost", min_length=1)
+    """The broker. The password is never read from this file: it comes from the systemd
+    credential `mqtt-password` or the environment variable GOBAN_MQTT_PASSWORD."""
+
+    host: str = Field("localhost", min_length=1, description="Broker host")
     port: int = Field(1883, ge=1, le=65535)
-    prefix: str = Field("goban", pattern=r"^[A-Za-z0-9_/-]{1,64}$")
-    client_id: str | None = None
-    username: str | None = None
-    password: str | None = Field(None, description="Prefer password_env or a systemd credential")
-    password_env: str = Field("GOBAN_MQTT_PASSWORD", description="Environment variable holding the password")
-    password_credential: str = Field("mqtt-password", description="Name under $CREDENTIALS_DIRECTORY")
-    tls: bool = False
-    ca_file: Path | None = None
-    cert_file: Path | None = None
-    key_file: Path | None = None
-    keepalive: int = Field(30, ge=5, le=3600)
-    outbox: Path = Field(Path("/var/lib/goban-edge/outbox"), description="On-disk queue of unsent moves")
-    status_interval_s: float = Field(10.0, gt=0)
+    prefix: str = Field("goban", pattern=r"^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*$", max_length=64,
+                        description="Topic prefix; topics are <prefix>/<board id>/...")
+    client_id: str = Field("", max_length=128, description="Default: goban-edge-<board id>")
+    username: str | None = Field(None, min_length=1, max_length=128)
+    tls: bool = Field(False, description="Also switched on by any tls_* file")
+    tls_ca_file: Path | None = Field(None, description="CA bundle; default with tls: the system's")
+    tls_cert_file: Path | None = Field(None, description="Client certificate (with tls_key_file)")
+    tls_key_file: Path | None = Field(None, description="Client key (with tls_cert_file)")
+    keepalive_s: int = Field(30, ge=1, le=3600)
+    session_expiry_s: int = Field(7 * 24 * 3600, ge=0, description="How long the broker keeps our session")
+    outbox_path: Path = Field(Path("/var/lib/goban-edge/outbox.sqlite3"), description="On-disk queue of unsent moves")
+    qos: Literal[1, 2] = Field(1, description="QoS of move events")
+    status_interval_s: float = Field(10.0, gt=0, le=3600, description="How often health is published")
     ha_discovery: bool = Field(False, description="Publish Home Assistant discovery for the status figures")
+    ha_discovery_prefix: str = Field("homeassistant", pattern=r"^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*$")
+    reconnect_min_delay_s: float = Field(1.0, gt=0, le=3600)
+    reconnect_max_delay_s: float = Field(60.0, gt=0, le=3600)
 
     @model_validator(mode="after")
     def _pairs(self) -> "MqttSection":
-        if (self.cert_file is None) != (self.key_file is None):
-            raise ValueError("cert_file and key_file go together")
-        if (self.cert_file or self.ca_file) and not self.tls:
-            raise ValueError("ca_file/cert_file are set but tls = false")
+        if (self.tls_cert_file is None) != (self.tls_key_file is None):
+            raise ValueError("tls_cert_file and tls_key_file go together")
+        if self.reconnect_min_delay_s > self.reconnect_max_delay_s:
+            raise ValueError("reconnect_min_delay_s is larger than reconnect_max_delay_s")
         return self
 
 

@@ -27,6 +27,7 @@ from edge.errors import GobanError, HardwareError, NoBoardError
 from edge.follow import GameSession, move_message, state_message
 from edge.game.events import GameEvent
 from edge.publish.commands import Command, CommandResult, EndGame, NewGame, Recalibrate, SetPlayers
+from edge.publish.publisher import Publisher
 
 log = logging.getLogger(__name__)
 
@@ -48,12 +49,13 @@ MovedCheck = Callable[[object], tuple[bool, float]]
 
 
 class Daemon:
-    def __init__(self, *, source: FrameSource, session: GameSession, publisher, notifier: Notifier,
+    def __init__(self, *, source: FrameSource, session: GameSession,
+                 publisher_factory: Callable[[Callable[[Command], CommandResult]], "Publisher"], notifier: Notifier,
                  health: Health, settings: LoopSettings, moved_check: MovedCheck | None = None,
                  recalibrate: Recalibrator | None = None, signals: StopSignals | None = None) -> None:
         self.source = source
         self.session = session
-        self.publisher = publisher
+        self.publisher = publisher_factory(self.on_command)
         self.notifier = notifier
         self.health = health
         self.settings = settings

@@ -5,9 +5,15 @@ board. For every output cell it predicts:
 
 - `heatmap[y, x, k]`: the probability that the centre of a stone of class k
   (0 black, 1 white) lies in the cell;
-- `boxes[y, x, :]`: `(dx, dy, w, h)` where the stone centre is
-  `((x + dx) * stride, (y + dy) * stride)` pixels and its size is
-  `(w * size_scale, h * size_scale)` pixels.
+- `boxes[y, x, :]`: four sigmoid outputs `(u, v, s, t)` in 0..1 that encode
+  the centre offset `dx = u * 3 - 1` (so cells next to a centre can point at
+  it) and the size `w = s * 2 * size_scale` pixels; the stone centre is
+  `((x + dx) * stride, (y + dy) * stride)`.
+
+Bounding the box outputs with a sigmoid is what keeps the int8 model's boxes
+as precise as the float model's: an unbounded linear output is quantised over
+the range of whatever the untrained background cells emit, which made one
+uint8 step worth more than a pixel of stone size.
 
 Decoding keeps cells that are the maximum of their 3x3 neighbourhood (over both
 classes, since a point holds one stone) and above the score threshold, reads
@@ -27,6 +33,8 @@ from edge.board.position import Color
 from edge.detect.types import Detection
 
 CLASS_COLORS: tuple[Color, ...] = ("b", "w")
+OFFSET_MIN, OFFSET_SPAN = -1.0, 3.0
+"""Centre offsets in cells run from -1 to 2: the 3x3 cells around a centre all regress it."""
 
 
 @dataclass(frozen=True)
@@ -71,11 +79,11 @@ def decode(heatmap: np.ndarray, boxes: np.ndarray, params: DecodeParams) -> list
     if ys.size == 0:
         return []
     scores = best[ys, xs]
-    dx, dy, w, h = boxes[ys, xs].T
-    cx = (xs + dx) * params.stride
-    cy = (ys + dy) * params.stride
-    half_w = np.abs(w) * params.size_scale / 2.0
-    half_h = np.abs(h) * params.size_scale / 2.0
+    u, v, s, t = boxes[ys, xs].T
+    cx = (xs + u * OFFSET_SPAN + OFFSET_MIN) * params.stride
+    cy = (ys + v * OFFSET_SPAN + OFFSET_MIN) * params.stride
+    half_w = s * params.size_scale
+    half_h = t * params.size_scale
     xyxy = np.stack([cx - half_w, cy - half_h, cx + half_w, cy + half_h], axis=1)
     keep = nms(xyxy, scores, params.nms_iou)[: params.max_detections]
     return [

@@ -118,9 +118,9 @@ def evaluate_detections(
         if len(boxes) and boxes.image.max() >= n_images:
             raise ValueError(f"{what} name image {int(boxes.image.max())} of only {n_images}")
     matches = match_detections(gt, dt, len(class_names), IOU_THRESHOLDS, max_dets)
-    found = [np.flatnonzero(row) for row in matches.matched]  # matched detections per threshold
+    hits = _true_positives(matches, len(class_names))
     classes = tuple(
-        _class_metrics(matches, found, k, name, score_threshold) for k, name in enumerate(class_names)
+        _class_metrics(matches, hits[k], k, name, score_threshold) for k, name in enumerate(class_names)
     )
     scored = [c for c in classes if c.ap != MISSING]
     total = OperatingPoint(
@@ -146,8 +146,24 @@ def _mean(values: list[float]) -> float:
     return float(np.mean(values)) if values else MISSING
 
 
+def _true_positives(matches: Matches, n_classes: int) -> list[list[np.ndarray]]:
+    """[class][threshold]: rising positions, among the detections of that class,
+    of the matched ones."""
+    rank = np.zeros(len(matches.label), dtype=np.int64)
+    for k in range(n_classes):
+        is_k = matches.label == k
+        rank[is_k] = np.arange(int(np.count_nonzero(is_k)))
+    out: list[list[np.ndarray]] = [[] for _ in range(n_classes)]
+    for row in matches.matched:
+        found = np.flatnonzero(row)
+        label, where = matches.label[found], rank[found]
+        for k in range(n_classes):
+            out[k].append(where[label == k])
+    return out
+
+
 def _class_metrics(
-    matches: Matches, found: list[np.ndarray], k: int, name: str, threshold: float
+    matches: Matches, hits: list[np.ndarray], k: int, name: str, threshold: float
 ) -> ClassDetectionMetrics:
     # Matches are in accumulation order already: falling score, ties by image
     # then input order, as pycocotools' concatenate + mergesort leaves them.
@@ -156,8 +172,6 @@ def _class_metrics(
     n_dt = int(np.count_nonzero(is_k))
     scores = matches.score[is_k]
     n_t, n_r = len(matches.iou_thresholds), len(RECALL_THRESHOLDS)
-    position = np.cumsum(is_k) - 1  # index among class-k detections
-    hits = [position[f[matches.label[f] == k]] for f in found]
     tp_at = int(np.count_nonzero(scores[hits[0]] >= threshold))
     point = OperatingPoint(tp_at, int(np.count_nonzero(scores >= threshold)) - tp_at, n_gt - tp_at)
     if n_gt == 0:

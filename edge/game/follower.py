@@ -26,8 +26,10 @@ class Follower:
 
     def __init__(self, config: GameConfig) -> None:
         self.config = config
-        self.stabilizer = Stabilizer(config)
         self.tracker = GameTracker(config)
+        # The tracker tells the stabilizer which vanished stones were captured, so that a
+        # big capture is not held back as if a hand covered the board.
+        self.stabilizer = Stabilizer(config, explained=self.tracker.explained_removals)
         self.writer = SgfWriter(config.sgf_dir) if config.sgf_dir is not None else None
         self.record: GameRecord | None = None
         self.last_change: StableChange | None = None
@@ -75,7 +77,9 @@ class Follower:
         if change is None:
             return []
         self.last_change = change
-        return self._handle(self.tracker.observe(change.position, change.timestamp))
+        return self._handle(
+            self.tracker.observe(change.position, change.timestamp, change.first_seen, change.glimpsed)
+        )
 
     def new_game(self, timestamp: float | None = None) -> list[GameEvent]:
         return self._handle(self.tracker.new_game(timestamp))

@@ -8,12 +8,26 @@ scores each candidate by how much of the change it leaves unexplained:
 
 - a legal move costs 1; the same stone placed out of turn costs 2.5;
 - captured stones that are still on the board (the capturer has not lifted
-  them yet) cost 0.2 each and are left pending;
+  them yet) are left pending, at 0.2 per move whose captures are still there
+  (lifting is one act, however big the capture; a big capture left on the
+  board must stay cheaper than a stone placed by hand) and 0.01 per stone,
+  so that of two orders the one whose captures are gone wins; a stone played
+  and then captured within the same change counts too (a quick pair in which
+  the second stone takes the first);
 - a stone put back where a correction had removed one costs 0.5;
 - a stone that slid to a point near where its colour left costs 2;
 - any other stone that appeared, left or changed colour costs 3.
 
-Ties go to the order whose moves lie closest together, as play is local.
+Stones glimpsed since the last stable position but gone again (see
+`StableChange.glimpsed`) may be played too, when the new stones capture them:
+a quick move taken at once by the reply and lifted before it could settle.
+Left unplayed they cost nothing; played and not captured they cost as a stone
+taken off by hand, so they only enter an account they make cheaper.
+
+Ties go first to the order that agrees best with when each stone was first
+seen (when the stabilizer knows: a stone seen before a hand came back was
+played before the stones that hand brought), then to the order whose moves
+lie closest together, as play is local.
 The search is bounded by the number of new stones it will permute.
 """
 
@@ -30,6 +44,7 @@ from edge.game.rules import IllegalMove, Ko, play_legal
 MOVE_COST = 1.0
 OUT_OF_TURN_COST = 2.5
 LAG_COST = 0.2
+LAG_STONE_COST = 0.01
 RESTORE_COST = 0.5
 MOVED_COST = 2.0
 UNEXPLAINED_COST = 3.0
@@ -57,6 +72,8 @@ class Explanation:
     added: dict[Point, Color] = field(default_factory=dict)
     removed: dict[Point, Color] = field(default_factory=dict)
     cost: float = 0.0
+    inversions: int = 0
+    """Pairs of moves played in the opposite order to the one their stones were first seen in."""
     spread: int = 0
 
     @property
@@ -70,19 +87,15 @@ class Explanation:
 
 def board_diff(board: Board, observed: Position) -> tuple[dict[Point, Color], dict[Point, Color]]:
     """(stones on `observed` but not on `board`, stones on `board` but not on `observed`)."""
-    added: dict[Point, Color] = {}
-    removed: dict[Point, Color] = {}
     obs = observed.stones
-    for row in range(board.side):
-        line = board.board[row]
-        for col in range(board.side):
-            have = line[col]
-            seen = obs.get((row, col))
-            if have != seen:
-                if seen is not None:
-                    added[(row, col)] = seen
-                if have is not None:
-                    removed[(row, col)] = have
+    have = {
+        (row, col): color
+        for row, line in enumerate(board.board)
+        for col, color in enumerate(line)
+        if color is not None
+    }
+    added = {point: color for point, color in obs.items() if have.get(point) != color}
+    removed = {point: color for point, color in have.items() if obs.get(point) != color}
     return added, removed
 
 
@@ -101,8 +114,15 @@ class _Search:
         removed: Mapping[Point, Color],
         ghosts: Mapping[Point, Color],
         last_point: Point | None,
+        seen_at: Mapping[Point, float],
+        glimpsed: Mapping[Point, Color],
     ) -> None:
         self.start = board
+        self.seen_at = seen_at
+        self.glimpsed = {
+            p: c for p, c in glimpsed.items() if board.board[p[0]][p[1]] is None and p not in observed.stones
+        }
+        self.candidates = {**self.glimpsed, **added}
         self.obs = observed.stones
         self.added = dict(added)
         self.removed = dict(removed)
@@ -111,7 +131,7 @@ class _Search:
         self.best: Explanation | None = None
 
     def run(self, to_play: Color | None, ko: Ko | None) -> Explanation:
-        self._visit(self.start, to_play, ko, [], 0.0, 0, set())
+        self._visit(self.start, to_play, ko, [], 0.0, 0, 0, {})
         assert self.best is not None  # the empty sequence is always scored
         return self.best
 
@@ -122,12 +142,14 @@ class _Search:
         ko: Ko | None,
         moves: list[PlannedMove],
         move_cost: float,
+        inversions: int,
         spread: int,
-        captured: set[Point],
+        captured: dict[Point, tuple[Color, int]],
     ) -> None:
-        self._score(board, ko, moves, move_cost, spread, captured)
+        """`captured`: each point the moves so far captured, with the colour taken there and the capturing move's index."""
+        self._score(board, ko, moves, move_cost, inversions, spread, captured)
         prev = moves[-1].point if moves else self.last_point
-        for point, color in self.added.items():
+        for point, color in self.candidates.items():
             if any(m.point == point for m in moves):
                 continue
             out_of_turn = to_play is not None and color != to_play
@@ -139,14 +161,20 @@ class _Search:
                 caps, new_ko = play_legal(child, point, color, ko)
             except IllegalMove:
                 continue
+            taken = opponent(color)
+            when = self.seen_at.get(point)
+            later = 0 if when is None else sum(
+                1 for m in moves if self.seen_at.get(m.point, when) > when
+            )
             self._visit(
                 child,
                 opponent(color),
                 new_ko,
                 [*moves, PlannedMove(point, color, caps, out_of_turn)],
                 cost,
+                inversions + later,
                 spread + _distance(prev, point),
-                captured | set(caps),
+                {**captured, **{p: (taken, len(moves)) for p in caps}},
             )
 
     def _score(
@@ -155,22 +183,24 @@ class _Search:
         ko: Ko | None,
         moves: list[PlannedMove],
         move_cost: float,
+        inversions: int,
         spread: int,
-        captured: set[Point],
+        captured: dict[Point, tuple[Color, int]],
     ) -> None:
-        result = Explanation(moves=moves, ko=ko, spread=spread)
+        result = Explanation(moves=moves, ko=ko, inversions=inversions, spread=spread)
         cost = move_cost
+        lagging_moves: set[int] = set()
         extra_added: dict[Point, Color] = {}
         extra_removed: dict[Point, Color] = {}
-        for point in set(self.added) | set(self.removed) | captured:
+        for point in set(self.added) | set(self.removed) | set(captured) | set(self.glimpsed):
             have = board.board[point[0]][point[1]]
             seen = self.obs.get(point)
             if have == seen:
                 continue
-            original = self.start.board[point[0]][point[1]]
-            if have is None and point in captured and seen == original:
+            if have is None and point in captured and seen == captured[point][0]:
                 result.lagging[point] = seen
-                cost += LAG_COST
+                lagging_moves.add(captured[point][1])
+                cost += LAG_STONE_COST
             elif have is None:
                 if self.ghosts.get(point) == seen:
                     result.restored[point] = seen
@@ -196,10 +226,11 @@ class _Search:
                 cost += MOVED_COST
         result.added = extra_added
         result.removed = extra_removed
+        cost += LAG_COST * len(lagging_moves)
         cost += UNEXPLAINED_COST * (len(extra_added) + len(extra_removed))
         result.cost = cost
         best = self.best
-        if best is None or (cost, spread) < (best.cost, best.spread):
+        if best is None or (cost, inversions, spread) < (best.cost, best.inversions, best.spread):
             self.best = result
 
 
@@ -212,9 +243,18 @@ def explain(
     ghosts: Mapping[Point, Color],
     last_point: Point | None,
     max_stones: int,
+    seen_at: Mapping[Point, float] | None = None,
+    glimpsed: Mapping[Point, Color] | None = None,
 ) -> Explanation | None:
-    """The cheapest account of `observed` from `board`; None when too many stones appeared to search."""
+    """The cheapest account of `observed` from `board`; None when too many stones appeared to search.
+
+    `seen_at`: when each new stone was first seen, where known (orders ties).
+    `glimpsed`: stones seen briefly and gone again, possible moves that were captured.
+    """
     added, removed = board_diff(board, observed)
+    if len(added) + len(glimpsed or {}) > max_stones:
+        glimpsed = {}
     if len(added) > max_stones:
         return None
-    return _Search(board, observed, added, removed, ghosts, last_point).run(to_play, ko)
+    search = _Search(board, observed, added, removed, ghosts, last_point, seen_at or {}, glimpsed or {})
+    return search.run(to_play, ko)

@@ -35,7 +35,10 @@ def board_from_position(position: Position) -> Board:
 
 
 def position_from_board(board: Board) -> Position:
-    return Position(board.side, {point: color for color, point in board.list_occupied_points()})
+    return Position(
+        board.side,
+        {(row, col): color for row, line in enumerate(board.board) for col, color in enumerate(line) if color is not None},
+    )
 
 
 def play_legal(board: Board, point: Point, color: Color, ko: Ko | None) -> tuple[list[Point], Ko | None]:
@@ -63,6 +66,53 @@ def play_legal(board: Board, point: Point, color: Color, ko: Ko | None) -> tuple
         if before[r][c] is not None and board.board[r][c] is None
     ]
     return captured, (Ko(ko_point, opponent(color)) if ko_point is not None else None)
+
+
+def group_at(board: Board, point: Point) -> tuple[set[Point], set[Point]]:
+    """(the stones of the group at `point`, its liberties) on `board`; `point` must hold a stone."""
+    color = board.board[point[0]][point[1]]
+    stones, liberties = {point}, set()
+    todo = [point]
+    while todo:
+        row, col = todo.pop()
+        for r, c in ((row - 1, col), (row + 1, col), (row, col - 1), (row, col + 1)):
+            if not (0 <= r < board.side and 0 <= c < board.side) or (r, c) in stones:
+                continue
+            here = board.board[r][c]
+            if here is None:
+                liberties.add((r, c))
+            elif here == color:
+                stones.add((r, c))
+                todo.append((r, c))
+    return stones, liberties
+
+
+def captures_seen(board: Board, seen: Position) -> set[Point]:
+    """Stones of `board` that `seen` shows taken by the rules, not by a hand.
+
+    A group counts when all its stones are gone from `seen` and `seen` has an
+    opponent stone on every one of its liberties: the stones just played there
+    captured it. (Which of them was played last does not matter here.)
+    """
+    taken: set[Point] = set()
+    looked: set[Point] = set()
+    obs = seen.stones
+    for row in range(board.side):
+        line = board.board[row]
+        for col in range(board.side):
+            color = line[col]
+            if color is None or (row, col) in looked or (row, col) in obs:
+                continue
+            stones, liberties = group_at(board, (row, col))
+            looked |= stones
+            enemy = opponent(color)
+            if (
+                liberties
+                and all(p not in obs for p in stones)
+                and all(obs.get(p) == enemy for p in liberties)
+            ):
+                taken |= stones
+    return taken
 
 
 def star_points(size: int) -> frozenset[Point]:

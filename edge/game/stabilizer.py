@@ -12,6 +12,12 @@ Frames that cannot be trusted are held back rather than read: unreadable ones
 a change of light), and those where more than `max_jump` points differ from the
 stable position at once (counted weighted by confidence). Held-back frames also wipe the points' partial
 evidence, so a change is only accepted on frames seen after the hand has gone.
+Stones whose going the rules explain (a group the new stones captured, captured
+stones being lifted: the `explained` callback, the game tracker's, names them)
+do not count towards that jump: a big capture is a move, not a hand. With that
+callback, a stone going that the rules do not explain is only accepted once it
+has held for `jump_frames` frames: in a game, a stone that vanishes for a few
+frames was hidden (an arm the occlusion estimate missed), not taken away.
 A large jump is accepted only when it holds, self-consistent, for `jump_frames`
 readable frames; the very first position is accepted the same way after
 `stable_frames` frames.
@@ -19,17 +25,23 @@ readable frames; the very first position is accepted the same way after
 Changes accepted together are emitted together; an accepted change waits up
 to `stable_frames` more frames for other points whose change is confidently
 under way, so that two stones placed in one visit reach the game as one change.
+Each changed point comes with the time it was first read confidently as its
+new value, hands in between or not: when several stones reach the game at
+once, that tells which went down first. A change also names the stones that
+were glimpsed since the last one -- read confidently in `stable_frames - 1`
+frames or more, never accepted, then read gone -- such as a stone captured by
+the very next move and lifted before it could settle.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import dataclass, field
+from typing import Callable, Collection, Literal, Mapping
 
 import numpy as np
 
-from edge.board.position import Point, Position
+from edge.board.position import Color, Point, Position
 from edge.errors import BadInputError
 from edge.game.config import GameConfig
 
@@ -38,6 +50,9 @@ _CODES = {"b": BLACK, "w": WHITE}
 _COLORS = {BLACK: "b", WHITE: "w"}
 
 FrameStatus = Literal["unreadable", "occluded", "jump", "read", "start"]
+
+RemovalExplainer = Callable[[Position], Collection[Point]]
+"""Given a frame's reading, the points whose stone it lacks because the rules took it."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +79,10 @@ class StableChange:
     timestamp: float
     changed: tuple[Point, ...]
     via_jump: bool = False
+    first_seen: Mapping[Point, float] = field(default_factory=dict)
+    """Per changed point, when it was first read (confidently) as it now is."""
+    glimpsed: Mapping[Point, Color] = field(default_factory=dict)
+    """Stones seen for a while since the last change but gone before they were accepted (empty now)."""
 
 
 def position_to_array(position: Position) -> np.ndarray:
@@ -84,8 +103,9 @@ def array_to_position(grid: np.ndarray) -> Position:
 class Stabilizer:
     """Per-frame readings in, stable positions out (`update` returns one only when it changes)."""
 
-    def __init__(self, config: GameConfig) -> None:
+    def __init__(self, config: GameConfig, explained: RemovalExplainer | None = None) -> None:
         self.config = config
+        self._explained = explained
         n = config.size
         self._stable: np.ndarray | None = None
         self._cand = np.zeros((n, n), dtype=np.int8)
@@ -93,6 +113,11 @@ class Stabilizer:
         self._frames = np.zeros((n, n), dtype=np.int32)
         self._since = np.zeros((n, n), dtype=np.float64)
         self._held = 0  # frames an accepted change has waited for others under way
+        # What each point was last read as with confidence, and since when (kept through hands).
+        self._seen = np.zeros((n, n), dtype=np.int8)
+        self._seen_at = np.zeros((n, n), dtype=np.float64)
+        self._seen_count = np.zeros((n, n), dtype=np.int32)
+        self._glimpsed: dict[Point, Color] = {}
         self._jump: deque[tuple[np.ndarray, np.ndarray]] = deque()
         self.last_status: FrameStatus | None = None
 
@@ -110,17 +135,22 @@ class Stabilizer:
         if reading.position is None:
             self.last_status = "unreadable"
             return None
-        grid, conf = self._arrays(reading)
+        self._check(reading)
         if not reading.occlusion <= self.config.occlusion_threshold:  # NaN counts as occluded
             self.last_status = "occluded"
             self._clear_evidence()
             return None
+        grid, conf = self._arrays(reading)
         valid = conf >= self.config.ignore_confidence
         if self._stable is None:
             self.last_status = "start"
             return self._collect_jump(grid, conf, valid, reading.timestamp, self.config.stable_frames)
         # Confidence-weighted count of points that differ: a hand reads as many confident changes.
-        jumped = float(conf[valid & (grid != self._stable)].sum())
+        differ = valid & (grid != self._stable)
+        jumped = float(conf[differ].sum())
+        if jumped > self.config.max_jump and self._explained is not None:
+            captured = self._explained_mask(reading.position) & (grid == EMPTY)
+            jumped = float(conf[differ & ~captured].sum())
         if jumped > self.config.max_jump:
             self.last_status = "jump"
             self._clear_evidence()
@@ -131,19 +161,30 @@ class Stabilizer:
 
     # -- internals -----------------------------------------------------------------
 
-    def _arrays(self, reading: FrameReading) -> tuple[np.ndarray, np.ndarray]:
+    def _check(self, reading: FrameReading) -> None:
         n = self.config.size
         position = reading.position
         assert position is not None
         if position.size != n:
             raise BadInputError(f"reading is of a {position.size}x{position.size} board, expected {n}x{n}")
-        grid = position_to_array(position)
+        if reading.confidence is not None and np.shape(reading.confidence) != (n, n):
+            raise BadInputError(f"confidence has shape {np.shape(reading.confidence)}, expected {(n, n)}")
+
+    def _arrays(self, reading: FrameReading) -> tuple[np.ndarray, np.ndarray]:
+        n = self.config.size
+        assert reading.position is not None
+        grid = position_to_array(reading.position)
         if reading.confidence is None:
             return grid, np.ones((n, n), dtype=np.float64)
         conf = np.asarray(reading.confidence, dtype=np.float64)
-        if conf.shape != (n, n):
-            raise BadInputError(f"confidence has shape {conf.shape}, expected {(n, n)}")
-        return grid, np.clip(np.nan_to_num(conf, nan=0.0), 0.0, 1.0)
+        return grid, np.clip(np.where(np.isnan(conf), 0.0, conf), 0.0, 1.0)
+
+    def _explained_mask(self, position: Position) -> np.ndarray:
+        assert self._explained is not None
+        mask = np.zeros((self.config.size, self.config.size), dtype=bool)
+        for row, col in self._explained(position):
+            mask[row, col] = True
+        return mask
 
     def _clear_evidence(self) -> None:
         if self._stable is not None:
@@ -160,6 +201,18 @@ class Stabilizer:
         self._evidence[agree] += conf[agree]
         self._frames[agree] += 1
         self._evidence[disagree] -= conf[disagree]
+        sure = valid & (conf >= self.config.confident_level)
+        gone = (
+            sure & (grid == EMPTY) & (stable == EMPTY) & (self._seen != EMPTY)
+            & (self._seen_count >= max(1, self.config.stable_frames - 1))
+        )
+        for row, col in zip(*np.nonzero(gone)):
+            self._glimpsed[(int(row), int(col))] = _COLORS[int(self._seen[row, col])]
+        new = sure & (grid != self._seen)
+        self._seen[new] = grid[new]
+        self._seen_at[new] = t
+        self._seen_count[new] = 0
+        self._seen_count[sure] += 1
         switch = disagree & (self._evidence <= 0.0)
         self._cand[switch] = grid[switch]
         self._evidence[switch] = conf[switch]
@@ -176,6 +229,15 @@ class Stabilizer:
             & (self._evidence >= cfg.stable_frames * cfg.confident_level - 1e-9)
             & (t - self._since >= cfg.stable_seconds)
         )
+        # In a game stones leave by capture; a stone that goes for any other reason was far
+        # more likely hidden (an arm the occlusion estimate missed) than taken off by hand,
+        # so such a going has to hold for jump_frames before it is believed.
+        hidden = np.zeros_like(accepted)
+        if self._explained is not None:
+            going = ~settled & (self._cand == EMPTY) & (self._frames < cfg.jump_frames)
+            if (going & accepted).any():
+                hidden = going & ~self._explained_mask(array_to_position(self._cand))
+                accepted &= ~hidden
         if not accepted.any():
             return None
         # Stones placed together should reach the game together (two moves seen as one
@@ -187,6 +249,7 @@ class Stabilizer:
             & ~accepted
             & (self._evidence >= cfg.confident_level)
             & (self._evidence >= self._frames * cfg.confident_level / 2)
+            & ~hidden
         )
         if waiting.any() and self._held < cfg.stable_frames:
             self._held += 1
@@ -197,7 +260,12 @@ class Stabilizer:
         self._frames[accepted] = 0
         rows, cols = np.nonzero(accepted)
         changed = tuple((int(r), int(c)) for r, c in zip(rows, cols))
-        return StableChange(array_to_position(stable), t, changed)
+        first_seen = {
+            point: float(self._seen_at[point]) if self._seen[point] == stable[point] else t for point in changed
+        }
+        glimpsed = {point: color for point, color in self._glimpsed.items() if stable[point] == EMPTY}
+        self._glimpsed.clear()
+        return StableChange(array_to_position(stable), t, changed, first_seen=first_seen, glimpsed=glimpsed)
 
     def _collect_jump(
         self, grid: np.ndarray, conf: np.ndarray, valid: np.ndarray, t: float, needed: int
@@ -221,6 +289,10 @@ class Stabilizer:
             return None
         previous = self._stable
         self._stable = consensus
+        self._seen[...] = consensus
+        self._seen_at[...] = t
+        self._seen_count[...] = 0
+        self._glimpsed.clear()
         self._jump.clear()
         self._clear_evidence()
         if previous is None:

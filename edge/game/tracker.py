@@ -19,6 +19,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Mapping
 
 from sgfmill.boards import Board
 
@@ -35,7 +36,14 @@ from edge.game.events import (
     UndoEvent,
 )
 from edge.game.inference import Explanation, board_diff, explain
-from edge.game.rules import Ko, board_from_position, is_handicap_setup, play_legal, position_from_board
+from edge.game.rules import (
+    Ko,
+    board_from_position,
+    captures_seen,
+    is_handicap_setup,
+    play_legal,
+    position_from_board,
+)
 
 
 # A stone that reappears where a correction removed one, within this many moves,
@@ -141,8 +149,34 @@ class GameTracker:
 
     # -- observation -------------------------------------------------------------
 
-    def observe(self, position: Position, timestamp: float) -> list[GameEvent]:
-        """Take in a newly stable position; return what it tells about the game."""
+    def explained_removals(self, seen: Position) -> set[Point]:
+        """Points whose stone `seen` lacks because the rules took it, not a hand.
+
+        They are captured stones being lifted (pending) and whole groups that
+        the opponent stones `seen` shows on all their liberties captured. The
+        stabilizer asks this of a frame where many points changed at once: a
+        big capture changes many points, but it is a move, not a hand.
+        """
+        if self._phase != "playing":
+            return set()
+        lifted = {point for point, color in self._pending.items() if seen.stones.get(point) != color}
+        return lifted | captures_seen(self._board, seen)
+
+
+    def observe(
+        self,
+        position: Position,
+        timestamp: float,
+        first_seen: Mapping[Point, float] | None = None,
+        glimpsed: Mapping[Point, Color] | None = None,
+    ) -> list[GameEvent]:
+        """Take in a newly stable position; return what it tells about the game.
+
+        Optional, from the stabilizer: `first_seen`, when each changed point was
+        first seen as it now is (it orders stones that reach the game together
+        where the rules do not); `glimpsed`, stones seen briefly since the last
+        position and gone again (moves, if the new stones captured them).
+        """
         if position.size != self.config.size:
             n = self.config.size
             raise BadInputError(f"position is {position.size}x{position.size} but the game is {n}x{n}")
@@ -178,6 +212,8 @@ class GameTracker:
             },
             last_point=self._moves[-1].point if self._moves else None,
             max_stones=self.config.max_search_stones,
+            seen_at=first_seen,
+            glimpsed=glimpsed,
         )
         if plan is None:
             return self._resync(observed, added, removed, timestamp)
@@ -370,15 +406,8 @@ class GameTracker:
 
 
 def _same_allowing_pending(board: Board, pending: dict[Point, Color], position: Position) -> bool:
-    seen = position.stones
-    for row in range(board.side):
-        line = board.board[row]
-        for col in range(board.side):
-            have = line[col]
-            got = seen.get((row, col))
-            if have != got and not (have is None and pending.get((row, col)) == got):
-                return False
-    return True
+    added, removed = board_diff(board, position)
+    return not removed and all(pending.get(point) == color for point, color in added.items())
 
 
 def _correction_events(plan: Explanation, size: int, timestamp: float) -> list[CorrectionEvent]:

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Mapping
 
 from edge.errors import ConfigError
 from edge.publish.topics import check_board_id, check_prefix
@@ -93,58 +93,6 @@ class MqttConfig:
         ):
             if path is not None and not os.access(path, os.R_OK):
                 raise ConfigError(f"mqtt {label} {str(path)!r} is missing or unreadable")
-
-    @classmethod
-    def from_table(cls, table: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> "MqttConfig":
-        """Build from the `[mqtt]` table of the TOML configuration.
-
-        Keys are the field names; the password is looked up with
-        `load_password` and may not appear in the table.
-        """
-        known = {f.name: f for f in fields(cls)}
-        if "password" in table:
-            raise ConfigError(
-                f"mqtt password must not be in the configuration file: use the systemd credential "
-                f"'{CREDENTIAL_NAME}' or the environment variable {PASSWORD_ENV}"
-            )
-        unknown = sorted(set(table) - set(known))
-        if unknown:
-            raise ConfigError(f"unknown mqtt setting(s): {', '.join(unknown)}")
-        if "board_id" not in table:
-            raise ConfigError("mqtt board_id is missing")
-        values: dict[str, Any] = {}
-        for key, value in table.items():
-            kind = _FIELD_KINDS[key]
-            values[key] = _coerce(key, value, kind)
-        values["password"] = load_password(os.environ if environ is None else environ)
-        return cls(**values)
-
-
-_FIELD_KINDS: dict[str, str] = {
-    "board_id": "str", "host": "str", "port": "int", "prefix": "str", "client_id": "str",
-    "username": "str", "tls": "bool", "tls_ca_file": "path", "tls_cert_file": "path",
-    "tls_key_file": "path", "keepalive_s": "int", "session_expiry_s": "int",
-    "outbox_path": "path", "qos": "int", "ha_discovery": "bool",
-    "ha_discovery_prefix": "str", "reconnect_min_delay_s": "float",
-    "reconnect_max_delay_s": "float",
-}
-
-
-def _coerce(key: str, value: Any, kind: str) -> Any:
-    ok = {
-        "str": isinstance(value, str),
-        "path": isinstance(value, str) and value != "",
-        "int": isinstance(value, int) and not isinstance(value, bool),
-        "float": isinstance(value, (int, float)) and not isinstance(value, bool),
-        "bool": isinstance(value, bool),
-    }[kind]
-    if not ok:
-        raise ConfigError(f"mqtt {key} = {value!r} is not a {kind}")
-    if kind == "path":
-        return Path(value)
-    if kind == "float":
-        return float(value)
-    return value
 
 
 def load_password(environ: Mapping[str, str]) -> str | None:

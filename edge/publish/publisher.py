@@ -168,7 +168,11 @@ class Publisher:
     # -- publishing (caller's thread) ----------------------------------------
 
     def publish_move(self, event: Mapping[str, Any]) -> int:
-        """Store the move event durably and queue it; returns its sequence number."""
+        """Store the move event durably and queue it; returns its sequence number.
+
+        Never waits for the network. Raises BadInputError for an event that
+        breaks the contract (docs/mqtt.md), OutboxError if the disk refuses it.
+        """
         outbox = self._require_outbox()
         now = self._clock()
         board = self.config.board_id

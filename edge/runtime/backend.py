@@ -71,3 +71,19 @@ def load_backend(prefer: str | None = None) -> RuntimeBackend:
         "no TensorFlow Lite runtime is installed: pip install ai-edge-litert "
         f"(tried {', '.join(tried) or prefer})"
     )
+
+
+def inspect_graph(model_path: str) -> tuple[list[str], list[dict[str, Any]]]:
+    """The model's own operators and tensors, before any delegate rewrites the graph.
+
+    For the Edge TPU compatibility check: with XNNPACK applied, the ops it
+    takes over would show up as one DELEGATE node.
+    """
+    backend = load_backend()
+    module = importlib.import_module(backend.interpreter_class.__module__)
+    interp = backend.interpreter_class(
+        model_path=model_path,
+        experimental_op_resolver_type=module.OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES,
+    )
+    interp.allocate_tensors()
+    return [d["op_name"] for d in interp._get_ops_details()], list(interp.get_tensor_details())

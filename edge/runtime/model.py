@@ -180,9 +180,5 @@ class TFLiteModel:
                 out[role] = raw.astype(np.float32, copy=False)
         return out
 
-    def op_names(self) -> list[str]:
-        """The model's operator names, for the Edge TPU compatibility check."""
-        return [d["op_name"] for d in self._interpreter._get_ops_details()]
-
     def tensor_details(self) -> list[dict[str, Any]]:
         return list(self._interpreter.get_tensor_details())

@@ -5,10 +5,22 @@ on it as a photo would show it, with the four grid corners, the position in
 their frame and a box per stone.
 """
 
+from edge.synth.hands import HandLook, HandPose
 from edge.synth.positions import random_position
 from edge.synth.rectified import rectified_truth
-from edge.synth.scene import Scene, render_board
+from edge.synth.scene import Scene, StoneLayer, render_board
 from edge.synth.stones import STYLES
 from edge.synth.truth import RenderedBoard, StoneTruth
 
-__all__ = ["RenderedBoard", "STYLES", "Scene", "StoneTruth", "random_position", "rectified_truth", "render_board"]
+__all__ = [
+    "HandLook",
+    "HandPose",
+    "RenderedBoard",
+    "STYLES",
+    "Scene",
+    "StoneLayer",
+    "StoneTruth",
+    "random_position",
+    "rectified_truth",
+    "render_board",
+]

@@ -96,14 +96,13 @@ def read_sgf(data: bytes, name: str) -> PlayedGame:
     try:
         game = sgf.Sgf_game.from_bytes(data)
         board, plays = sgf_moves.get_setup_and_moves(game)
+        komi = game.get_komi()
     except ValueError as exc:
         raise BadInputError(f"{name} is not a readable SGF game record: {exc}") from None
     size = game.get_size()
     flip = lambda p: (size - 1 - p[0], p[1])  # noqa: E731 - sgfmill counts rows from the bottom
     setup = {flip(p): c for c, p in board.list_occupied_points()}
     moves = tuple((c, flip(p)) for c, p in plays if p is not None)
-    root = game.get_root()
-    komi = game.get_komi() if root.has_property("KM") else 0.0
     return PlayedGame(
         name, size, moves, setup, real=True, komi=float(komi),
         black=game.get_player_name("b") or "", white=game.get_player_name("w") or "",

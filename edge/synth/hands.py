@@ -19,6 +19,7 @@ import cv2
 import numpy as np
 
 from edge.board.position import Point
+from edge.errors import BadInputError
 from edge.synth.photo import wide_blur
 
 SKIN_TONES: tuple[tuple[float, float, float], ...] = (
@@ -33,7 +34,7 @@ HAND_POSES: tuple[str, ...] = ("open", "pinch", "fist")
 _SHIFT = 4
 # Where a placing hand's middle fingertips end, beyond the point it reaches for (grid pitches):
 # the stone is held under the fingertips, so the fingers cover the point.
-FINGERTIPS_BEYOND = 1.2
+FINGERTIPS_BEYOND = 1.5
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,7 @@ class HandLook:
     def random(cls, rng: np.random.Generator, pose: str | None = None) -> "HandLook":
         """A random hand; `pose` fixes how it holds its fingers ("pinch": holding a stone)."""
         if pose is not None and pose not in HAND_POSES:
-            raise ValueError(f"hand pose {pose!r} is not one of {', '.join(HAND_POSES)}")
+            raise BadInputError(f"hand pose {pose!r} is not one of {', '.join(HAND_POSES)}")
         size = rng.uniform(1.0, 1.5)
         arm_w = rng.uniform(3.0, 3.8)
         palm_len = rng.uniform(4.0, 4.8)

@@ -143,7 +143,7 @@ def _visit(start: int, color: Color, target: Point, frames: int, action: tuple) 
     n_in = (frames - 1) // 2
     n_out = frames - 2 - n_in
     reaches = list(np.linspace(0.55, 0.9, n_in)) if n_in > 1 else [0.75] * n_in
-    reaches += [1.0, 0.98]
+    reaches += [1.0, 1.0]
     reaches += list(np.linspace(0.85, 0.55, n_out)) if n_out > 1 else [0.7] * n_out
     return _Visit(start, color, target, [float(r) for r in reaches], n_in + 1, action)
 
@@ -346,6 +346,8 @@ def render_game_video(
         plan = plan_game_video(
             game, seed, frames_per_move=frames_per_move, double_move_rate=double_move_rate, fps=fps, start_time=start_time
         )
+    elif plan.game != game or plan.seed != int(seed):
+        raise BadInputError("the video plan passed to render_game_video is for another game or seed")
     scene = video_scene(game, seed, width=width, height=height, max_tilt_deg=max_tilt_deg)
     sensor = _Sensor(scene.exposure, (scene.height, scene.width), plan.jpeg, seed)
     layer: StoneLayer | None = None

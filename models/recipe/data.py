@@ -16,7 +16,7 @@ from typing import Iterator
 import cv2
 import numpy as np
 
-from edge.detect.decode import DecodeParams
+from edge.detect.decode import OFFSET_MIN, OFFSET_SPAN, DecodeParams
 from edge.rectify.geometry import RectifiedGeometry
 from edge.synth import Scene, random_position, rectified_truth
 
@@ -61,7 +61,7 @@ def make_sample(seed: int, corner_jitter: float = 0.04) -> Sample:
 
 
 def encode_targets(sample: Sample, out_px: int, params: DecodeParams = DECODE) -> tuple[np.ndarray, np.ndarray]:
-    """Heatmap (out, out, 2) and box targets with a weight channel (out, out, 5)."""
+    """Heatmap (out, out, 2) and box targets in decode's 0..1 encoding, with a weight channel (out, out, 5)."""
     heat = np.zeros((out_px, out_px, 2), np.float32)
     reg = np.zeros((out_px, out_px, 5), np.float32)
     yy, xx = np.mgrid[0:out_px, 0:out_px]
@@ -85,7 +85,8 @@ def encode_targets(sample: Sample, out_px: int, params: DecodeParams = DECODE) -
                 if 0 <= gx < out_px and 0 <= gy < out_px:
                     weight = 1.0 if dx == dy == 0 else 0.5
                     if reg[gy, gx, 4] < weight:
-                        reg[gy, gx] = (cx - gx, cy - gy, w / params.size_scale, h / params.size_scale, weight)
+                        reg[gy, gx] = ((cx - gx - OFFSET_MIN) / OFFSET_SPAN, (cy - gy - OFFSET_MIN) / OFFSET_SPAN,
+                                       w / (2 * params.size_scale), h / (2 * params.size_scale), weight)
     return heat, reg
 
 

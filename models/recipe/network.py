@@ -2,7 +2,7 @@
 
 The detector is a CenterNet-style single-scale model: a compact depthwise-
 separable backbone down to stride 16, a two-step top-down path back to stride
-4, and two 1x1 heads (class heatmap with a sigmoid, box regression). Every op
+4, and two 1x1 heads (class heatmap and box encoding, both sigmoid). Every op
 (CONV_2D, DEPTHWISE_CONV_2D, ADD, RESIZE_NEAREST_NEIGHBOR, LOGISTIC, fused
 ReLU) is on the Edge TPU's supported list, and all shapes are static.
 """
@@ -65,7 +65,7 @@ def build_detector(input_px: int = INPUT_PX, batch_size: int | None = None) -> k
         NUM_CLASSES, 1, activation="sigmoid", name="heatmap",
         bias_initializer=keras.initializers.Constant(-4.6),  # prior 0.01: most cells hold no stone centre
     )(x)
-    boxes = layers.Conv2D(4, 1, name="boxes")(x)
+    boxes = layers.Conv2D(4, 1, activation="sigmoid", name="boxes")(x)
     return keras.Model(inp, [heatmap, boxes], name="goban_stones")
 
 

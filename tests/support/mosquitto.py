@@ -2,40 +2,37 @@
 
 Usage in a test module::
 
-    from support.mosquitto import mosquitto  # noqa: F401  (the fixture)
+    from support.mosquitto import MqttRecorder, mosquitto  # noqa: F401  (fixture)
 
     def test_x(mosquitto):
-        broker = mosquitto()                      # plain listener on 127.0.0.1
-        broker = mosquitto(listener="cafile ...")  # extra lines for the listener
-        broker.kill(); broker.start()             # same port, same persistence
+        broker = mosquitto()                        # anonymous listener on 127.0.0.1
+        broker = mosquitto(listener="cafile ...")   # extra lines for that listener
+        broker = mosquitto(config=text, port=p)     # a whole config ({port}, {workdir} are filled in)
+        broker.stop(); broker.start()               # SIGTERM: clean restart, same port and data
+        broker.kill(); broker.freeze()              # SIGKILL (crash), SIGSTOP (hang)
+        watcher = MqttRecorder(broker.port, ["goban/#"]); watcher.wait_subscribed()
 
-The broker binary is Debian's `/usr/sbin/mosquitto` (CI installs the
-`mosquitto` package); tests that need it are skipped with that reason when it
-is absent.
+`make_test_pki` makes a throw-away CA and certificates with the `openssl`
+command; `make_password_file` runs the real `mosquitto_passwd -b`. The broker
+binary is Debian's `/usr/sbin/mosquitto` (CI installs the `mosquitto`
+package); tests that need it are skipped with that reason when it is absent.
 """
 
 from __future__ import annotations
 
-import os
-import pwd
 import shutil
-import signal
-import socket
 import subprocess
 import time
 import uuid
-from dataclasses import dataclass, field
 from pathlib import Path
+from dataclasses import dataclass
 from typing import Callable, Iterator
 
 import pytest
 
+from edge.publish.local_broker import MosquittoBroker, free_port, mosquitto_binary, plain_config, user_line
 
-def mosquitto_binary() -> str | None:
-    found = shutil.which("mosquitto")
-    if found:
-        return found
-    return "/usr/sbin/mosquitto" if os.access("/usr/sbin/mosquitto", os.X_OK) else None
+__all__ = ["MosquittoBroker", "free_port", "mosquitto_binary", "plain_config"]
 
 
 def require_mosquitto() -> str:
@@ -43,109 +40,6 @@ def require_mosquitto() -> str:
     if binary is None:
         pytest.skip("mosquitto is not installed (apt-get install mosquitto)")
     return binary
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _user_line() -> str:
-    # Started as root, mosquitto drops to the `mosquitto` user, which cannot
-    # read files under a root-only pytest tmp dir; keep the current user.
-    return f"user {pwd.getpwuid(os.geteuid()).pw_name}\n" if os.geteuid() == 0 else ""
-
-
-@dataclass
-class MosquittoBroker:
-    """One broker process; `config` may hold `{port}`, `{workdir}` placeholders."""
-
-    binary: str
-    workdir: Path
-    port: int
-    config: str
-    extra_ports: tuple[int, ...] = ()
-    proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
-
-    @property
-    def config_path(self) -> Path:
-        return self.workdir / "mosquitto.conf"
-
-    @property
-    def log_path(self) -> Path:
-        return self.workdir / "mosquitto.log"
-
-    @property
-    def running(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    def start(self, timeout: float = 10.0) -> "MosquittoBroker":
-        if self.running:
-            return self
-        self.config_path.write_text(self.config.format(port=self.port, workdir=self.workdir))
-        with open(self.log_path, "ab") as out:
-            self.proc = subprocess.Popen(
-                [self.binary, "-c", str(self.config_path)],
-                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            )
-        deadline = time.monotonic() + timeout
-        for port in (self.port, *self.extra_ports):
-            while True:
-                if self.proc.poll() is not None:
-                    raise RuntimeError(f"mosquitto exited with {self.proc.returncode}:\n{self.log()}")
-                try:
-                    with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                        break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        raise RuntimeError(f"mosquitto did not listen on {port}:\n{self.log()}") from None
-                    time.sleep(0.005)
-        return self
-
-    def stop(self, timeout: float = 10.0) -> None:
-        """SIGTERM: mosquitto saves its persistence file and exits."""
-        self._signal(signal.SIGTERM, timeout)
-
-    def kill(self) -> None:
-        """SIGKILL: a crash; only what was autosaved survives."""
-        self._signal(signal.SIGKILL, 10.0)
-
-    def freeze(self) -> None:
-        """SIGSTOP: a hung broker; TCP still accepts bytes, nothing is answered."""
-        if self.proc is not None:
-            self.proc.send_signal(signal.SIGSTOP)
-
-    def restart(self, kill: bool = True) -> None:
-        self.kill() if kill else self.stop()
-        self.start()
-
-    def _signal(self, sig: signal.Signals, timeout: float) -> None:
-        if self.proc is None:
-            return
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            self.proc.wait(timeout)
-        self.proc = None
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-
-
-def plain_config(listener: str = "", general: str = "") -> str:
-    """Anonymous listener on 127.0.0.1 with persistence saved every second."""
-    return (
-        _user_line()
-        + "persistence true\n"
-        + "persistence_location {workdir}/data/\n"
-        + "autosave_interval 1\n"
-        + "max_queued_messages 100000\n"
-        + "log_type error\nlog_type warning\nlog_type notice\nlog_type information\n"
-        + general
-        + "listener {port} 127.0.0.1\n"
-        + "allow_anonymous true\n"
-        + listener
-    )
 
 
 BrokerFactory = Callable[..., MosquittoBroker]
@@ -163,7 +57,7 @@ def mosquitto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrokerFactor
     ) -> MosquittoBroker:
         workdir = tmp_path_factory.mktemp("mosquitto")
         (workdir / "data").mkdir()
-        text = plain_config(listener, general) if config is None else _user_line() + config
+        text = plain_config(listener, general) if config is None else user_line() + config
         broker = MosquittoBroker(binary, workdir, port or free_port(), text, extra_ports)
         brokers.append(broker)
         return broker.start() if start else broker

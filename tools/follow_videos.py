@@ -1,0 +1,392 @@
+#!/usr/bin/env python3
+"""Follow filmed games and compare each game record with the game that was filmed.
+
+    python tools/follow_videos.py [--games 20] [--seeds 0 1 2 3] [--frames-per-move 10] [--moves N] [--clean]
+    python tools/follow_videos.py --render --detector models/stones_int8.tflite --games 3 --moves 40 --seeds 0
+
+Games are `edge.synth.games.game_corpus` (the real professional records first,
+then generated ones), each filmed as `edge.synth.video` lays it out: hands
+reaching in and out, captured stones lifted late, quick double moves.
+
+Planned mode (the default) draws nothing: each frame's reading is the truth
+(the stones physically on the board) with the noise a detector adds -- a few
+weak random flips, a few unreadable frames -- and frames with a hand in the
+picture flagged as occluded; the readings go through `edge.game.Follower`.
+Render mode (--render) runs the whole reading path on rendered frames: each
+frame through `edge.reading.BoardReader` (the given .tflite detector, on the
+CPU) and `edge.follow.GameSession` (occlusion meter + follower); the reader
+sees the board in the frame of the image's corners, so the filmed game's
+moves are turned into that frame (`Scene.to_view`) before comparing.
+
+Per game it prints whether the SGF's moves equal the game's, the moves and
+corrections, the differences no correction explains, and the publish latency:
+calm readable frames from the hand leaving the board to the move's event
+(target: at most 3), and "late" moves, whose stone sat through an earlier calm
+spell long enough to publish it. Totals follow; --json writes everything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import sys
+import time
+import zlib
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
+from sgfmill import sgf
+
+from edge.atomic import atomic_write_text
+from edge.board.position import Color, Point, Position
+from edge.errors import BadInputError, GobanError
+from edge.game import (
+    CorrectionEvent,
+    Follower,
+    FrameReading,
+    GameConfig,
+    GameEvent,
+    MoveEvent,
+    NewGameEvent,
+    UndoEvent,
+)
+from edge.game.coords import point_name
+from edge.synth.games import PlayedGame, game_corpus
+from edge.synth.video import MIN_FRAMES_PER_MOVE, VideoPlan, plan_game_video
+
+Move = tuple[Color, Point | None]
+TARGET_EXACT = 0.95
+"""Share of games whose record must equal the game (19 of 20)."""
+TARGET_LATENCY = 3
+"""Calm frames after the hand leaves by which a move must be published."""
+
+
+@dataclass(frozen=True)
+class ReadingNoise:
+    """What a detector does to a calm frame's truth, per frame."""
+
+    unreadable_rate: float = 0.03
+    """Chance that a frame cannot be read at all."""
+    max_flips: int = 3
+    """Up to this many random points (uniformly 0..max_flips) read wrong, each at low confidence."""
+    flip_confidence: tuple[float, float] = (0.2, 0.4)
+    confidence: tuple[float, float] = (0.85, 1.0)
+    """Confidence of the points read right."""
+    occlusion: tuple[float, float] = (0.0, 0.05)
+    """The occlusion estimate of a calm frame (light drift, a shadow)."""
+    hand_occlusion: tuple[float, float] = (0.3, 0.9)
+    """The occlusion estimate of a frame with a hand in the picture."""
+
+
+@dataclass
+class GameReport:
+    name: str
+    seed: int
+    moves: int
+    """Moves of the filmed game."""
+    recorded: int
+    """Moves in the follower's SGF."""
+    exact: bool
+    corrections: list[str] = field(default_factory=list)
+    """"kind: message" of every correction event."""
+    unexplained: list[str] = field(default_factory=list)
+    """Differences between the record and the game that no correction event accounts for."""
+    latencies: list[int] = field(default_factory=list)
+    """Per move published as played: calm readable frames from the hand leaving to its event."""
+    late: list[int] = field(default_factory=list)
+    """Moves (1-based) whose stone sat through an earlier calm spell long enough to be published."""
+    frames: int = 0
+    seconds: float = 0.0
+
+    def line(self) -> str:
+        counts = Counter(self.latencies)
+        slow = sum(n for lat, n in counts.items() if lat > TARGET_LATENCY)
+        text = (
+            f"{self.name} seed {self.seed}: {'exact' if self.exact else 'DIFFERS'}, "
+            f"{self.recorded}/{self.moves} moves, {len(self.corrections)} corrections, "
+            f"latency max {max(self.latencies, default=0)} ({slow} over {TARGET_LATENCY}), "
+            f"{len(self.late)} late, {self.frames} frames in {self.seconds:.1f} s"
+        )
+        details = [f"    correction {c}" for c in self.corrections]
+        details += [f"    UNEXPLAINED {u}" for u in self.unexplained]
+        if self.late:
+            details.append(f"    late moves: {self.late}")
+        return "\n".join([text, *details])
+
+
+# --- readings ------------------------------------------------------------------
+
+
+def planned_readings(plan: VideoPlan, noise: ReadingNoise | None) -> list[FrameReading]:
+    """One reading per planned frame: the truth, with `noise` (None: exact, hands flagged 1.0)."""
+    if noise is None:
+        return [FrameReading(f.timestamp, f.position, None, 0.0 if f.calm else 1.0) for f in plan.frames]
+    rng = np.random.default_rng([plan.seed & 0xFFFFFFFF, zlib.crc32(plan.game.name.encode()), 0x0FF1])
+    n = plan.game.size
+    readings: list[FrameReading] = []
+    for frame in plan.frames:
+        if rng.random() < noise.unreadable_rate:
+            readings.append(FrameReading(frame.timestamp, None))
+            continue
+        if not frame.calm:
+            readings.append(FrameReading(frame.timestamp, frame.position, None, float(rng.uniform(*noise.hand_occlusion))))
+            continue
+        conf = rng.uniform(*noise.confidence, (n, n))
+        flips = int(rng.integers(0, noise.max_flips + 1))
+        if not flips:
+            readings.append(FrameReading(frame.timestamp, frame.position, conf, float(rng.uniform(*noise.occlusion))))
+            continue
+        stones = dict(frame.position.stones)
+        for _ in range(flips):
+            point = (int(rng.integers(n)), int(rng.integers(n)))
+            choices = [c for c in (None, "b", "w") if c != stones.get(point)]
+            flip = choices[int(rng.integers(len(choices)))]
+            if flip is None:
+                stones.pop(point, None)
+            else:
+                stones[point] = flip
+            conf[point] = rng.uniform(*noise.flip_confidence)
+        readings.append(FrameReading(frame.timestamp, Position(n, stones), conf, float(rng.uniform(*noise.occlusion))))
+    return readings
+
+
+# --- comparing -------------------------------------------------------------------
+
+
+def sgf_moves(data: bytes) -> list[Move]:
+    """The main line's moves of an SGF record, points as edge's (row, col), row 0 at the top."""
+    game = sgf.Sgf_game.from_bytes(data)
+    size = game.get_size()
+    moves: list[Move] = []
+    for node in game.get_main_sequence():
+        color, point = node.get_move()
+        if color is not None:
+            moves.append((color, None if point is None else (size - 1 - point[0], point[1])))
+    return moves
+
+
+def correction_positions(events: Iterable[GameEvent]) -> list[tuple[int, CorrectionEvent]]:
+    """Each correction event with the number of moves the record held when it came."""
+    moves, out = 0, []
+    for event in events:
+        if isinstance(event, MoveEvent):
+            moves += 1
+        elif isinstance(event, UndoEvent):
+            moves -= 1
+        elif isinstance(event, CorrectionEvent):
+            out.append((moves, event))
+        elif isinstance(event, NewGameEvent):
+            moves = 0
+    return out
+
+
+def unexplained_differences(
+    expected: Sequence[Move], recorded: Sequence[Move], corrections: Sequence[tuple[int, CorrectionEvent]], size: int
+) -> list[str]:
+    """Stretches where the record differs from the game (missed moves, phantom moves)
+    with no correction event where the record reached them.
+
+    A stretch of recorded moves j1+1..j2 (missed moves: j1 == j2) is explained by
+    a correction that came while the record held j1..j2+1 moves: the follower
+    said, there, that the board did not follow the moves it recorded.
+    """
+    out: list[str] = []
+    matcher = difflib.SequenceMatcher(None, list(expected), list(recorded), autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal" or any(j1 <= at <= j2 + 1 for at, _ in corrections):
+            continue
+        missed = ", ".join(f"{k + 1} {expected[k][0]} {point_name(expected[k][1], size)}" for k in range(i1, i2))
+        phantom = ", ".join(f"{k + 1} {recorded[k][0]} {point_name(recorded[k][1], size)}" for k in range(j1, j2))
+        out.append(f"game moves [{missed}] recorded as [{phantom}]")
+    return out
+
+
+def publish_latency(
+    calm: Sequence[bool], readable: Sequence[bool], placed: int, published: int, needed: int
+) -> tuple[int, bool]:
+    """(calm readable frames from the hand leaving until the move's event, inclusive;
+    whether an earlier calm spell since the stone went down had `needed` readable frames)."""
+    count, late = 0, False
+    for f in range(placed, published + 1):
+        if not calm[f]:
+            late = late or count >= needed
+            count = 0
+        elif readable[f]:
+            count += 1
+    return count, late
+
+
+def report(
+    game: PlayedGame,
+    plan: VideoPlan,
+    expected: Sequence[Move],
+    follower: Follower,
+    events: list[tuple[int, GameEvent]],
+    calm: Sequence[bool],
+    readable: Sequence[bool],
+    seconds: float,
+) -> GameReport:
+    data = follower.sgf_bytes()
+    recorded = sgf_moves(data) if data is not None else []
+    corrections = correction_positions(e for _, e in events)
+    published: dict[int, tuple[int, Move]] = {}
+    for f, event in events:
+        if isinstance(event, MoveEvent):
+            published[event.number] = (f, (event.color, event.point))
+    latencies, late = [], []
+    for k, placed in enumerate(plan.placed_at):
+        at = published.get(k + 1)
+        if at is None or at[1] != expected[k]:
+            continue
+        latency, was_late = publish_latency(calm, readable, placed, at[0], follower.config.stable_frames)
+        latencies.append(latency)
+        if was_late:
+            late.append(k + 1)
+    return GameReport(
+        name=game.name,
+        seed=plan.seed,
+        moves=len(expected),
+        recorded=len(recorded),
+        exact=recorded == list(expected),
+        corrections=[f"after move {at}: {e.kind}: {e.message}" for at, e in corrections],
+        unexplained=unexplained_differences(expected, recorded, corrections, game.size),
+        latencies=latencies,
+        late=late,
+        frames=len(plan.frames),
+        seconds=seconds,
+    )
+
+
+def game_config(game: PlayedGame) -> GameConfig:
+    return GameConfig(size=game.size, komi=game.komi, black_player=game.black, white_player=game.white)
+
+
+# --- the two modes ---------------------------------------------------------------
+
+
+def follow_planned(game: PlayedGame, seed: int, frames_per_move: int = 10, noise: ReadingNoise | None = ReadingNoise()) -> GameReport:
+    """Follow the planned video of `game` from its truth readings (see the module's doc)."""
+    started = time.perf_counter()
+    plan = plan_game_video(game, seed, frames_per_move=frames_per_move)
+    readings = planned_readings(plan, noise)
+    follower = Follower(game_config(game))
+    events: list[tuple[int, GameEvent]] = []
+    for f, reading in enumerate(readings):
+        events += [(f, e) for e in follower.feed(reading)]
+    calm = [frame.calm for frame in plan.frames]
+    readable = [r.position is not None for r in readings]
+    return report(game, plan, list(game.moves), follower, events, calm, readable, time.perf_counter() - started)
+
+
+def follow_rendered(
+    game: PlayedGame, seed: int, detector: Path, frames_per_move: int = 10, width: int = 640, height: int = 480,
+    progress: Callable[[int, int], None] | None = None,
+) -> GameReport:
+    """Follow the rendered video of `game` through the detector, the reader and a GameSession."""
+    # The reading path pulls in the LiteRT runtime: only this mode needs it.
+    from edge.capture.base import Frame
+    from edge.detect.detector import StoneDetector
+    from edge.follow import GameSession
+    from edge.reading import BoardReader
+    from edge.rectify.warp import CornerRectifier
+    from edge.synth.video import render_game_video, video_scene
+
+    started = time.perf_counter()
+    plan = plan_game_video(game, seed, frames_per_move=frames_per_move)
+    scene = video_scene(game, seed, width=width, height=height)
+    expected = [(color, scene.to_view(point)) for color, point in game.moves]
+    reader = BoardReader(StoneDetector.load(detector, delegate="cpu", threads=1, score_threshold=0.1))
+    follower = Follower(game_config(game))
+    session: GameSession | None = None
+    events: list[tuple[int, GameEvent]] = []
+    calm: list[bool] = []
+    readable: list[bool] = []
+    for frame in render_game_video(game, seed, width=width, height=height, plan=plan):
+        if session is None:
+            session = GameSession(reader, follower, CornerRectifier(frame.corners), game.size)
+        outcome = session.process(Frame(frame.timestamp, frame.image))
+        events += [(frame.index, e) for e in outcome.events]
+        calm.append(not frame.occluded)
+        readable.append(outcome.result.reading.position is not None)
+        if progress is not None:
+            progress(frame.index + 1, len(plan.frames))
+    return report(game, plan, expected, follower, events, calm, readable, time.perf_counter() - started)
+
+
+# --- totals ----------------------------------------------------------------------
+
+
+def summary(reports: list[GameReport]) -> tuple[list[str], bool]:
+    """Total lines, and whether the targets are met (per seed >= 95 % exact, no unexplained difference)."""
+    lines, met = [], True
+    for seed in sorted({r.seed for r in reports}):
+        mine = [r for r in reports if r.seed == seed]
+        exact = sum(r.exact for r in mine)
+        met = met and exact >= TARGET_EXACT * len(mine)
+        lines.append(f"seed {seed}: {exact}/{len(mine)} games exact")
+    unexplained = sum(len(r.unexplained) for r in reports)
+    met = met and unexplained == 0
+    latencies = Counter(lat for r in reports for lat in r.latencies)
+    total = sum(latencies.values())
+    within = sum(n for lat, n in latencies.items() if lat <= TARGET_LATENCY)
+    lines.append(f"differences no correction explains: {unexplained}")
+    lines.append(
+        "publish latency (calm frames after the hand left): "
+        + ", ".join(f"{lat}: {n}" for lat, n in sorted(latencies.items()))
+        + f"; within {TARGET_LATENCY}: {within}/{total} ({100.0 * within / max(total, 1):.2f} %)"
+    )
+    lines.append(f"late moves (an earlier calm spell went by): {sum(len(r.late) for r in reports)}")
+    lines.append(f"targets met: {'yes' if met else 'no'}")
+    return lines, met
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--games", type=int, default=20, help="the first N games of the corpus")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1], help="one video per game and seed")
+    parser.add_argument("--frames-per-move", type=int, default=10)
+    parser.add_argument("--moves", type=int, default=None, help="follow only the first N moves of each game")
+    parser.add_argument("--clean", action="store_true", help="planned mode: exact readings, no detector noise")
+    parser.add_argument("--render", action="store_true", help="render the frames and read them with --detector")
+    parser.add_argument("--detector", type=Path, default=None, help="a .tflite stone detector (with --render)")
+    parser.add_argument("--json", type=Path, default=None, help="write every game's report here")
+    parser.add_argument("--check", action="store_true", help="exit 1 when the targets are not met")
+    args = parser.parse_args(argv)
+    try:
+        if args.frames_per_move < MIN_FRAMES_PER_MOVE:
+            raise BadInputError(f"--frames-per-move {args.frames_per_move} is below {MIN_FRAMES_PER_MOVE}")
+        if args.games < 1:
+            raise BadInputError(f"--games {args.games} must be at least 1")
+        if args.render and (args.detector is None or not args.detector.is_file()):
+            raise BadInputError(f"--render needs --detector with a .tflite file (got {args.detector})")
+        games = game_corpus(args.games)
+        if args.moves is not None:
+            games = [g.prefix(args.moves) for g in games]
+        reports: list[GameReport] = []
+        for seed in args.seeds:
+            for game in games:
+                if args.render:
+                    result = follow_rendered(game, seed, args.detector, args.frames_per_move)
+                else:
+                    result = follow_planned(game, seed, args.frames_per_move, None if args.clean else ReadingNoise())
+                reports.append(result)
+                print(result.line(), flush=True)
+        lines, met = summary(reports)
+        print("\n".join(lines))
+        if args.json is not None:
+            atomic_write_text(args.json, json.dumps([asdict(r) for r in reports], indent=1) + "\n")
+    except GobanError as exc:
+        print(f"follow_videos: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except OSError as exc:
+        print(f"follow_videos: {exc}", file=sys.stderr)
+        return 1
+    return 1 if args.check and not met else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
