@@ -15,7 +15,7 @@ import numpy as np
 
 from calibration.evidence import line_evidence
 from calibration.find import BoardFit, find_board
-from calibration.grid import Lattice, observe
+from calibration.grid import Lattice, coverage, observe
 from calibration.store import Calibration
 from edge.errors import BadInputError, NoBoardError
 
@@ -88,7 +88,17 @@ def _compare(saved: np.ndarray, now: np.ndarray) -> tuple[float, float]:
 def _local_error(calibration: Calibration, image: np.ndarray) -> tuple[float, float] | None:
     """Grid lines measured near where the calibration expects them; None when too few are there."""
     ev = line_evidence(image, with_segments=False)
-    lattice = Lattice(calibration.board_size, calibration.lattice_homography())
+    n = calibration.board_size
+    lattice = Lattice(n, calibration.lattice_homography())
+    idx = np.arange(n, dtype=np.float64)
+    on, off = [], []
+    for axis in (0, 1):
+        on.append(coverage(ev, lattice, calibration.lens, idx, axis, (0.0, n - 1.0)))
+        off.append(coverage(ev, lattice, calibration.lens, idx[:-1] + 0.5, axis, (0.0, n - 1.0)))
+    seen, between = float(np.mean(np.concatenate(on))), float(np.mean(np.concatenate(off)))
+    # Lines where the grid should be, and not between: a grid, not texture or noise.
+    if seen < 0.4 or seen < 2.0 * between:
+        return None
     obs = observe(ev, lattice, calibration.lens, half_window=0.3)
     if obs is None or obs.observed_fraction < 0.5:
         return None

@@ -29,10 +29,6 @@ class Comb:
     def position(self, k: float) -> float:
         return self.origin + k * self.spacing
 
-    def support_at(self, k: int) -> float:
-        i = k - self.first
-        return float(self.support[i]) if 0 <= i < len(self.support) else 0.0
-
 
 def fit_comb(
     positions: np.ndarray, weights: np.ndarray, min_spacing: float, max_spacing: float
@@ -175,7 +171,14 @@ def choose_runs(
                         (inside[-1], inner[-1], band(start + n - 1)),
                     )
                 )
-                clear = outside < 0.5 * max(min(inside[0], inside[-1]), 0.5) + 0.1
+                # A strong parallel line just beyond is another grid line only if
+                # crossing lines reach it; the board's own edge or a shadow one
+                # spacing out is not.
+                limit = 0.5 * max(min(inside[0], inside[-1]), 0.5) + 0.1
+                clear = all(
+                    line < limit or out < 0.3
+                    for line, out in ((at(start - 1), band(start - 1)), (at(start + n), band(start + n - 1)))
+                )
                 # Crossing lines can be too faint to see in part of the image
                 # (blur, glare), so only crossing lines clearly continuing past
                 # an edge, about as strong as just inside it, rule a run out.

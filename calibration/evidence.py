@@ -70,18 +70,32 @@ def line_evidence(image: np.ndarray, work_px: int = WORK_PX, with_segments: bool
     return LineEvidence(scale, (w, h), gray, response, mask, threshold, segments)
 
 
-def with_other_segments(evidence: LineEvidence, faint: bool, fine: bool) -> LineEvidence:
+def with_other_segments(evidence: LineEvidence, kind: str, fine: bool) -> LineEvidence:
     """The same evidence with segments found another way.
 
-    `faint`: at half the threshold -- motion blur or raking light can leave
-    one family of grid lines much fainter than the other, and the usual
-    threshold then loses it. `fine`: at full working resolution -- a board far
-    away has lines too close together to survive halving.
+    Motion blur, defocus or raking light can leave one family of grid lines
+    much fainter than the other, and the usual threshold then loses it.
+    kind "faint": the response cut at half the threshold; "coarse": lines at
+    twice the scale (half resolution), for lines blurred wide, each family
+    measured against its own strength; "normal": as first found. `fine`:
+    segments at full working resolution -- a board far away has lines too
+    close together to survive halving.
     """
-    mask = evidence.mask
-    if faint:
+    factor = 1 if fine else None
+    if kind == "normal":
+        return replace(evidence, segments=_segments(evidence.mask, factor))
+    if kind == "faint":
         mask = ((evidence.response > 0.5 * evidence.threshold).astype(np.uint8)) * 255
-    return replace(evidence, mask=mask, segments=_segments(mask, 1 if fine else None))
+        return replace(evidence, segments=_segments(mask, factor))
+    if kind != "coarse":
+        raise ValueError(f"unknown segment kind {kind!r}")
+    gray = evidence.gray
+    half = cv2.resize(gray, (gray.shape[1] // 2, gray.shape[0] // 2), interpolation=cv2.INTER_AREA)
+    coarse = ridge_response(half)
+    coarse = cv2.resize(coarse, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_LINEAR)
+    strong = float(np.percentile(coarse[::2, ::2], 99.5))
+    mask = ((np.maximum(coarse, evidence.response) > max(_FLOOR, 0.15 * strong)).astype(np.uint8)) * 255
+    return replace(evidence, segments=_segments(mask, factor))
 
 
 def ridge_response(gray: np.ndarray, sigma: float = _SIGMA) -> np.ndarray:
@@ -160,4 +174,3 @@ def _segments(mask: np.ndarray, factor: int | None = None) -> np.ndarray:
     if found is None:
         return np.zeros((0, 4))
     return found.reshape(-1, 4).astype(np.float64) * factor + (factor - 1) / 2.0
-    return LineEvidence(scale, (w, h), gray, response, mask, threshold, segments)

@@ -80,11 +80,13 @@ class GridObservation:
 
 def apply_homography(h: np.ndarray, pts: np.ndarray) -> np.ndarray:
     pts = np.asarray(pts, dtype=np.float64)
-    flat = pts.reshape(-1, 2)
-    out = flat @ h[:, :2].T + h[:, 2]
+    x, y = pts[..., 0], pts[..., 1]
+    # Written out: numpy's matmul with a 3-wide inner dimension is slow on big arrays.
+    w = h[2, 0] * x + h[2, 1] * y + h[2, 2]
     with np.errstate(divide="ignore", invalid="ignore"):
-        res = out[:, :2] / out[:, 2:3]
-    return res.reshape(pts.shape)
+        u = (h[0, 0] * x + h[0, 1] * y + h[0, 2]) / w
+        v = (h[1, 0] * x + h[1, 1] * y + h[1, 2]) / w
+    return np.stack([u, v], axis=-1)
 
 
 @dataclass(frozen=True)
@@ -252,8 +254,8 @@ def hits(
     mid = np.clip(found.sum(axis=1) // 2, 0, max(off.shape[1] - 1, 0))
     median = np.take_along_axis(ranked, mid[:, None], axis=1) if off.shape[1] else np.zeros((len(off), 1))
     median = np.where(np.isfinite(median), median, 1.0)
-    # A tenth of a pixel is the best a blurred line's peak can be placed to; on
-    # a small board that is more than a fixed fraction of a spacing.
+    # A blurred line's peak is placed to about a pixel; on a small board that
+    # is more than a fixed fraction of a spacing.
     px_per_unit = np.linalg.norm(prof.across, axis=-1) * evidence.scale
     tolerance = np.maximum(_ALIGNED, 1.0 / np.maximum(px_per_unit, 1e-6))
     aligned = np.abs(np.nan_to_num(off, nan=1.0) - median) < tolerance

@@ -123,6 +123,11 @@ def estimate_distortion(
     def cost(k: float) -> float:
         return _residual(pts, ids, n, base.with_k1(k))
 
+    # Most lenses are straight: when a little distortion either way does not
+    # help, no search is needed.
+    probe = 0.1
+    if min(cost(-probe), cost(probe)) >= before * (1.0 - 0.5 * min_gain):
+        return LensFit(none, before, before)
     grid = np.linspace(-_K_LIMIT, _K_LIMIT, 9)
     costs = [cost(k) for k in grid]
     i = int(np.argmin(costs))

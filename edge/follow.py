@@ -59,7 +59,8 @@ class GameSession:
         stable = self.follower.stable_position
         # A calm frame that agrees with the stable position becomes the new look of the board,
         # so slow light drift and newly placed stones never read as a hand.
-        if stable is not None and (stable != before or (occlusion < 0.02 and result.reading.position == stable)):
+        calm = occlusion < self.follower.config.occlusion_threshold
+        if stable is not None and (stable != before or (calm and result.reading.position == stable)):
             self.occlusion.set_reference(result.rectified)
         return FrameOutcome(result, occlusion, events)
 

@@ -68,7 +68,7 @@ class NoisyCamera:
             else:
                 stones[point] = flip
             conf[point] = rng.uniform(0.2, 0.4)
-        return FrameReading(self._tick(), Position(n, stones), conf, float(rng.uniform(0.0, 0.05)))
+        return FrameReading(self._tick(), Position(n, stones), conf, float(rng.uniform(0.0, 0.01)))
 
     def clean_run(self, truth: Position, readable: int) -> list[FrameReading]:
         """Clean frames until `readable` of them could be read."""
@@ -87,7 +87,7 @@ class NoisyCamera:
             point = (r0 + int(rng.integers(7)), c0 + int(rng.integers(7)))
             stones[point] = "b" if rng.random() < 0.5 else "w"
         flagged = rng.random() < 0.5  # half the time the occlusion estimate misses the hand
-        occlusion = float(rng.uniform(0.4, 0.9)) if flagged else float(rng.uniform(0.0, 0.1))
+        occlusion = float(rng.uniform(0.4, 0.9)) if flagged else float(rng.uniform(0.0, 0.01))
         return FrameReading(self._tick(), Position(n, stones), rng.uniform(0.6, 1.0, (n, n)), occlusion)
 
 

@@ -143,7 +143,8 @@ def test_bad_readings_are_bad_input():
 @pytest.mark.parametrize(
     "field, value",
     [("size", 1), ("stable_frames", 0), ("max_jump", 0), ("occlusion_threshold", 0.0),
-     ("jump_frames", 2), ("confident_level", 1.5), ("komi", float("nan")), ("max_search_stones", 9)],
+     ("jump_frames", 2), ("confident_level", 1.5), ("komi", float("nan")), ("max_search_stones", 9),
+     ("hidden_stone_frames", 2)],
 )
 def test_config_rejects_bad_values(field, value):
     with pytest.raises(ConfigError, match=f"game.{field}"):
@@ -216,3 +217,28 @@ def test_stone_seen_then_gone_before_it_settled_is_reported_as_glimpsed():
     stab.update(clock.reading(flash))
     out = settle(stab, clock, Position(9, {**taken.stones, (4, 4): "w"}))
     assert out[2].changed == ((4, 4),) and out[2].glimpsed == {}
+
+
+def test_stone_going_for_no_reason_waits_for_hidden_stone_frames_where_set():
+    config = GameConfig(size=9, hidden_stone_frames=6)
+    tracker = GameTracker(config)
+    tracker.observe(TWO, 0.0)
+    stab, clock = Stabilizer(config, explained=tracker.explained_removals), Clock()
+    settle(stab, clock, TWO)
+    # An arm the occlusion estimate missed hides (6, 6) for four frames: nothing happened.
+    assert settle(stab, clock, ONE, frames=4) == [None] * 4
+    # (it is back: the evidence for its going runs out after as many frames again)
+    assert settle(stab, clock, TWO, frames=5) == [None] * 5 and stab.position == TWO
+    # Gone for good: believed after six frames.
+    out = settle(stab, clock, ONE, frames=6)
+    assert out[:5] == [None] * 5 and out[5].position == ONE
+    # A board being cleared goes at the usual pace.
+    out = settle(stab, clock, EMPTY)
+    assert out[2].position == EMPTY
+    # So does a capture (here seen whole at once, with the lifting done).
+    start = diagram(BIG_CAPTURE_START)
+    tracker.observe(EMPTY, 1.0)
+    tracker.observe(start, 2.0)
+    settle(stab, clock, start, frames=config.jump_frames)
+    out = settle(stab, clock, with_stones(start, {BIG_CAPTURE: "b"}, remove=BIG_CAPTURE_VICTIMS))
+    assert out[2] is not None and not out[2].via_jump

@@ -2,7 +2,8 @@
 """Follow filmed games and compare each game record with the game that was filmed.
 
     python tools/follow_videos.py [--games 20] [--seeds 0 1 2 3] [--frames-per-move 10] [--moves N] [--clean]
-    python tools/follow_videos.py --render --detector models/stones_int8.tflite --games 3 --moves 40 --seeds 0
+    python tools/follow_videos.py --render --detector models/stones_int8.tflite --games 3 --moves 40 --seeds 0 \
+        [--hidden-stone-frames 10]
 
 Games are `edge.synth.games.game_corpus` (the real professional records first,
 then generated ones), each filmed as `edge.synth.video` lays it out: hands
@@ -76,9 +77,9 @@ class ReadingNoise:
     flip_confidence: tuple[float, float] = (0.2, 0.4)
     confidence: tuple[float, float] = (0.85, 1.0)
     """Confidence of the points read right."""
-    occlusion: tuple[float, float] = (0.0, 0.05)
+    occlusion: tuple[float, float] = (0.0, 0.01)
     """The occlusion estimate of a calm frame (light drift, a shadow)."""
-    hand_occlusion: tuple[float, float] = (0.3, 0.9)
+    hand_occlusion: tuple[float, float] = (0.03, 0.35)
     """The occlusion estimate of a frame with a hand in the picture."""
 
 
@@ -261,19 +262,25 @@ def report(
     )
 
 
-def game_config(game: PlayedGame) -> GameConfig:
-    return GameConfig(size=game.size, komi=game.komi, black_player=game.black, white_player=game.white)
+def game_config(game: PlayedGame, hidden_stone_frames: int = 0) -> GameConfig:
+    return GameConfig(
+        size=game.size, komi=game.komi, black_player=game.black, white_player=game.white,
+        hidden_stone_frames=hidden_stone_frames,
+    )
 
 
 # --- the two modes ---------------------------------------------------------------
 
 
-def follow_planned(game: PlayedGame, seed: int, frames_per_move: int = 10, noise: ReadingNoise | None = ReadingNoise()) -> GameReport:
+def follow_planned(
+    game: PlayedGame, seed: int, frames_per_move: int = 10, noise: ReadingNoise | None = ReadingNoise(),
+    config: GameConfig | None = None,
+) -> GameReport:
     """Follow the planned video of `game` from its truth readings (see the module's doc)."""
     started = time.perf_counter()
     plan = plan_game_video(game, seed, frames_per_move=frames_per_move)
     readings = planned_readings(plan, noise)
-    follower = Follower(game_config(game))
+    follower = Follower(config or game_config(game))
     events: list[tuple[int, GameEvent]] = []
     for f, reading in enumerate(readings):
         events += [(f, e) for e in follower.feed(reading)]
@@ -284,7 +291,7 @@ def follow_planned(game: PlayedGame, seed: int, frames_per_move: int = 10, noise
 
 def follow_rendered(
     game: PlayedGame, seed: int, detector: Path, frames_per_move: int = 10, width: int = 640, height: int = 480,
-    progress: Callable[[int, int], None] | None = None,
+    config: GameConfig | None = None, progress: Callable[[int, int], None] | None = None,
 ) -> GameReport:
     """Follow the rendered video of `game` through the detector, the reader and a GameSession."""
     # The reading path pulls in the LiteRT runtime: only this mode needs it.
@@ -300,7 +307,7 @@ def follow_rendered(
     scene = video_scene(game, seed, width=width, height=height)
     expected = [(color, scene.to_view(point)) for color, point in game.moves]
     reader = BoardReader(StoneDetector.load(detector, delegate="cpu", threads=1, score_threshold=0.1))
-    follower = Follower(game_config(game))
+    follower = Follower(config or game_config(game))
     session: GameSession | None = None
     events: list[tuple[int, GameEvent]] = []
     calm: list[bool] = []
@@ -353,6 +360,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clean", action="store_true", help="planned mode: exact readings, no detector noise")
     parser.add_argument("--render", action="store_true", help="render the frames and read them with --detector")
     parser.add_argument("--detector", type=Path, default=None, help="a .tflite stone detector (with --render)")
+    parser.add_argument("--hidden-stone-frames", type=int, default=0,
+                        help="GameConfig.hidden_stone_frames: frames an unexplained stone going must hold (0: off)")
     parser.add_argument("--json", type=Path, default=None, help="write every game's report here")
     parser.add_argument("--check", action="store_true", help="exit 1 when the targets are not met")
     args = parser.parse_args(argv)
@@ -369,10 +378,12 @@ def main(argv: list[str] | None = None) -> int:
         reports: list[GameReport] = []
         for seed in args.seeds:
             for game in games:
+                config = game_config(game, args.hidden_stone_frames)
                 if args.render:
-                    result = follow_rendered(game, seed, args.detector, args.frames_per_move)
+                    result = follow_rendered(game, seed, args.detector, args.frames_per_move, config=config)
                 else:
-                    result = follow_planned(game, seed, args.frames_per_move, None if args.clean else ReadingNoise())
+                    noise = None if args.clean else ReadingNoise()
+                    result = follow_planned(game, seed, args.frames_per_move, noise, config)
                 reports.append(result)
                 print(result.line(), flush=True)
         lines, met = summary(reports)

@@ -1,10 +1,16 @@
 """Is something (a hand, an arm, a sleeve) over the board in this frame?
 
 A placed stone changes the look of one intersection; a hand changes many at
-once. Each frame is compared cell by cell with the rectified board as it
-looked at the last stable position; the share of cells that changed a lot,
-after removing the global brightness change (lighting drift, auto-exposure),
-is the occlusion estimate the game follower uses to hold frames back.
+once. Each frame is compared cell by cell with a reference picture of the
+board; the share of cells that changed a lot, after removing the global
+brightness change (lighting drift, auto-exposure), is the occlusion estimate
+the game follower uses to hold frames back. It approximates the fraction of
+the board covered.
+
+The reference is the board as it last looked when nothing moved: once the
+picture has held still for `settle_frames` frames, it becomes the reference.
+Hands move; a changed board (a capture of many stones) does not, so a big
+but legitimate change is never mistaken for a hand for long.
 """
 
 from __future__ import annotations
@@ -14,28 +20,40 @@ import numpy as np
 
 
 class OcclusionMeter:
-    def __init__(self, board_size: int, grid_px: int = 76, threshold: float = 28.0) -> None:
+    def __init__(self, board_size: int, grid_px: int = 76, threshold: float = 28.0, settle_frames: int = 4) -> None:
         self.board_size = board_size
         self.grid_px = grid_px
         """Cells are measured on a small copy of the board, one pixel ~ a quarter cell."""
         self.threshold = threshold
+        """Grey-level change of a cell's mean that counts as changed."""
+        self.settle_frames = settle_frames
         self._reference: np.ndarray | None = None
+        self._previous: np.ndarray | None = None
+        self._still = 0
 
     def _cells(self, rectified: np.ndarray) -> np.ndarray:
         gray = cv2.cvtColor(rectified, cv2.COLOR_BGR2GRAY) if rectified.ndim == 3 else rectified
         small = cv2.resize(gray, (self.grid_px, self.grid_px), interpolation=cv2.INTER_AREA)
         return cv2.resize(small.astype(np.float32), (self.board_size, self.board_size), interpolation=cv2.INTER_AREA)
 
-    def measure(self, rectified: np.ndarray) -> float:
-        """Fraction of board cells that look very different from the reference (0..1)."""
-        cells = self._cells(rectified)
-        if self._reference is None:
-            self._reference = cells
-            return 0.0
-        diff = cells - self._reference
+    def _changed(self, cells: np.ndarray, against: np.ndarray) -> float:
+        diff = cells - against
         diff -= np.median(diff)
         return float(np.mean(np.abs(diff) > self.threshold))
 
+    def measure(self, rectified: np.ndarray) -> float:
+        """Fraction of board cells that look very different from the reference (0..1)."""
+        cells = self._cells(rectified)
+        if self._reference is None or self._previous is None:
+            self._reference = self._previous = cells
+            return 0.0
+        moving = self._changed(cells, self._previous) > 0
+        self._previous = cells
+        self._still = 0 if moving else self._still + 1
+        if self._still >= self.settle_frames:
+            self._reference = cells
+        return self._changed(cells, self._reference)
+
     def set_reference(self, rectified: np.ndarray) -> None:
-        """The board as it looks now is the new normal (call on each accepted position)."""
+        """The board as it looks now is the new normal (an accepted position)."""
         self._reference = self._cells(rectified)

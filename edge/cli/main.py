@@ -12,10 +12,10 @@ import sys
 from types import ModuleType
 
 from edge import __version__
-from edge.cli import check_config, demo, detect, evaluate, read, replay, run
+from edge.cli import bench, check_config, demo, detect, evaluate, read, replay, run, simulate
 from edge.errors import GobanError
 
-COMMANDS: tuple[ModuleType, ...] = (run, demo, read, detect, replay, evaluate, check_config)
+COMMANDS: tuple[ModuleType, ...] = (run, demo, read, detect, replay, evaluate, check_config, simulate, bench)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -42,7 +42,8 @@ class DetectorSection(Section):
 class CalibrationSection(Section):
     file: Path = Field(Path("/var/lib/goban-edge/calibration.json"), description="Saved calibration")
     check_interval_s: float = Field(30.0, gt=0, description="How often to check that the board has not moved")
-    moved_threshold_px: float = Field(4.0, gt=0, description="Grid-fit error that means the board moved")
+    moved_threshold_px: float | None = Field(None, gt=0, description="Grid error that means the board moved; "
+                                             "default: a tenth of a grid spacing")
     auto_recalibrate: bool = Field(True, description="Recalibrate when the board moved")
 
 
@@ -53,7 +54,7 @@ class GameSection(Section):
     event: str = Field("", max_length=200)
     stable_frames: int = Field(3, ge=1, le=100, description="Frames a change must hold before it is accepted")
     stable_seconds: float = Field(0.0, ge=0, le=60, description="Time a change must hold")
-    occlusion_threshold: float = Field(0.04, gt=0, le=1, description="Share of board cells that changed look "
+    occlusion_threshold: float = Field(0.02, gt=0, le=1, description="Share of board cells that changed look "
                                        "beyond which a frame is taken as a hand over the board and held back")
     sgf_dir: Path = Field(Path("/var/lib/goban-edge/games"), description="Where game records are written")
 

@@ -27,6 +27,11 @@ class GameConfig:
     stable position at once, each counted by its confidence (a hand over the
     board) -- unless such a jump holds, self-consistent, for `jump_frames`
     frames (the board really changed).
+
+    `hidden_stone_frames` (0: off): while following a game, a stone that
+    leaves the board for no reason the rules know (not a capture) is believed
+    gone only after that many frames; fewer, and it was probably hidden by an
+    arm the occlusion estimate missed. Off, it goes like any other change.
     """
 
     size: int = 19
@@ -41,7 +46,9 @@ class GameConfig:
     ignore_confidence: float = 0.15
     max_jump: int = 6
     jump_frames: int = 10
-    occlusion_threshold: float = 0.25
+    occlusion_threshold: float = 0.02
+    """Matches `edge.board.occlusion.OcclusionMeter`, whose estimate is the share of board cells changed."""
+    hidden_stone_frames: int = 0
     # Bound of the search over move orders when several stones appear at once:
     # permutations of up to this many new stones are tried.
     max_search_stones: int = 6
@@ -66,6 +73,11 @@ class GameConfig:
         if self.jump_frames < self.stable_frames:
             raise ConfigError(
                 f"game.jump_frames {self.jump_frames} must be at least stable_frames ({self.stable_frames})"
+            )
+        if self.hidden_stone_frames and self.hidden_stone_frames < self.stable_frames:
+            raise ConfigError(
+                f"game.hidden_stone_frames {self.hidden_stone_frames} must be 0 (off)"
+                f" or at least stable_frames ({self.stable_frames})"
             )
         if not 0.0 < self.occlusion_threshold <= 1.0:
             raise ConfigError(f"game.occlusion_threshold {self.occlusion_threshold} is outside (0, 1]")

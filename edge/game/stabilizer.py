@@ -15,9 +15,10 @@ evidence, so a change is only accepted on frames seen after the hand has gone.
 Stones whose going the rules explain (a group the new stones captured, captured
 stones being lifted: the `explained` callback, the game tracker's, names them)
 do not count towards that jump: a big capture is a move, not a hand. With that
-callback, a stone going that the rules do not explain is only accepted once it
-has held for `jump_frames` frames: in a game, a stone that vanishes for a few
-frames was hidden (an arm the occlusion estimate missed), not taken away.
+callback and `hidden_stone_frames` set, a stone going for no reason the rules
+know is accepted only once that has held for that many frames: in a game, a
+stone that vanishes for a few frames was hidden (an arm the occlusion
+estimate missed), not taken away.
 A large jump is accepted only when it holds, self-consistent, for `jump_frames`
 readable frames; the very first position is accepted the same way after
 `stable_frames` frames.
@@ -129,6 +130,7 @@ class Stabilizer:
         """Forget the stable position (e.g. after recalibration); the next one is taken afresh."""
         self._stable = None
         self._jump.clear()
+        self._glimpsed.clear()
         self._clear_evidence()
 
     def update(self, reading: FrameReading) -> StableChange | None:
@@ -229,12 +231,14 @@ class Stabilizer:
             & (self._evidence >= cfg.stable_frames * cfg.confident_level - 1e-9)
             & (t - self._since >= cfg.stable_seconds)
         )
-        # In a game stones leave by capture; a stone that goes for any other reason was far
-        # more likely hidden (an arm the occlusion estimate missed) than taken off by hand,
-        # so such a going has to hold for jump_frames before it is believed.
+        # In a game stones leave by capture; a stone that goes for no reason the rules know was
+        # more likely hidden (an arm the occlusion estimate missed) than taken off by hand.
+        # Where configured, such a going has to hold for hidden_stone_frames before it is
+        # believed -- unless the board is being cleared: no arm hides every stone.
         hidden = np.zeros_like(accepted)
-        if self._explained is not None:
-            going = ~settled & (self._cand == EMPTY) & (self._frames < cfg.jump_frames)
+        slow = cfg.hidden_stone_frames
+        if slow and self._explained is not None and self._cand.any():
+            going = ~settled & (self._cand == EMPTY) & (self._frames < slow)
             if (going & accepted).any():
                 hidden = going & ~self._explained_mask(array_to_position(self._cand))
                 accepted &= ~hidden
