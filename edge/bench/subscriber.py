@@ -48,6 +48,7 @@ class MoveRecorder:
         self.refused: str | None = None
         client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=spec.client_id, protocol=MQTTProtocolVersion.MQTTv5)
         client.on_connect = self._on_connect
+        client.on_connect_fail = self._on_connect_fail
         client.on_subscribe = self._on_subscribe
         client.on_message = self._on_message
         client.reconnect_delay_set(0.05, 1)  # type: ignore[arg-type]
@@ -67,6 +68,9 @@ class MoveRecorder:
             self.refused = str(reason)
             return
         client.subscribe(self.spec.topic, qos=1)
+
+    def _on_connect_fail(self, client: mqtt.Client, userdata: Any) -> None:
+        self.refused = f"cannot reach the broker at {self.spec.host}:{self.spec.port}"
 
     def _on_subscribe(self, client: mqtt.Client, userdata: Any, mid: int, reasons: Any, properties: Any) -> None:
         if all(not r.is_failure for r in reasons):

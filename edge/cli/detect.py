@@ -9,7 +9,7 @@ from pathlib import Path
 import cv2
 
 from calibration.corners import corners_from_arg
-from edge.cli.args import read_image
+from edge.capture.still import read_image
 from edge.detect.detector import DEFAULT_MODEL, StoneDetector
 from edge.errors import BadInputError
 from edge.rectify.warp import rectify

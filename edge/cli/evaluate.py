@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from edge.cli.args import read_image
+from edge.capture.still import read_image
 from edge.cli.read import calibrate_image
 from edge.detect.detector import DEFAULT_MODEL, StoneDetector
 from edge.evaluation import command

@@ -15,7 +15,8 @@ from pathlib import Path
 from calibration.corners import corners_from_arg
 from calibration.find import find_board
 from calibration.store import Calibration
-from edge.cli.args import board_size, read_image
+from edge.capture.still import read_image
+from edge.cli.args import board_size
 from edge.detect.detector import DEFAULT_MODEL, StoneDetector
 from edge.reading import BoardReader
 
