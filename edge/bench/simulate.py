@@ -250,6 +250,7 @@ def simulate(settings: SimulationSettings, scripts: list[list[ScriptedMove]] | N
             load_before = load_average()
             pids = {"subscriber": subscriber.pid, "broker": broker.proc.pid if broker and broker.proc else None}
             cpu_before = {name: _proc_cpu_s(pid) if pid else None for name, pid in pids.items()}
+            phase_began = time.monotonic()
             t0 = time.monotonic() + START_LEAD_S
             for _, conn in fleets:
                 conn.send(("go", t0))
@@ -273,16 +274,16 @@ def simulate(settings: SimulationSettings, scripts: list[list[ScriptedMove]] | N
             sub_conn.send("stop")
             _, receipts, malformed = _recv(sub_conn, 60.0, "subscriber")
             cpu_after = {name: _proc_cpu_s(pid) if pid else None for name, pid in pids.items()}
+            phase_s = time.monotonic() - phase_began
             load_after = load_average()
     finally:
-        for proc, _ in fleets:
-            proc.join(5.0)
+        # After a failure the children may still wait for orders: give them a moment in all, then end them.
+        deadline = time.monotonic() + 5.0
+        for proc in [p for p, _ in fleets] + ([subscriber] if subscriber is not None else []):
+            proc.join(max(0.0, deadline - time.monotonic()))
             if proc.is_alive():
                 proc.kill()
-        if subscriber is not None:
-            subscriber.join(5.0)
-            if subscriber.is_alive():
-                subscriber.kill()
+                proc.join(1.0)
         shutil.rmtree(outbox_root, ignore_errors=True)
     # seq k+1 of a fresh outbox carries the board's k-th scripted move.
     move_numbers = {(i, seq): scripts[script_of[i]][seq - 1].event["move_number"]
@@ -295,7 +296,7 @@ def simulate(settings: SimulationSettings, scripts: list[list[ScriptedMove]] | N
     cpu_pct: dict[str, float | None] = {"fleets": round(100.0 * fleet_cpu / wall, 1) if wall else None}
     for name in pids:
         before, after = cpu_before[name], cpu_after[name]
-        cpu_pct[name] = round(100.0 * (after - before) / wall, 1) if before is not None and after is not None and wall else None
+        cpu_pct[name] = round(100.0 * (after - before) / phase_s, 1) if before is not None and after is not None else None
     fields = dict(
         boards=n, moves_per_board=settings.moves, interval_s=settings.interval_s, processes=settings.processes,
         full_traffic=settings.full_traffic,

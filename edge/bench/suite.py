@@ -131,6 +131,9 @@ def run_bench(settings: BenchSettings, progress: Callable[[str], None] = lambda 
     settings.check()
     began = time.monotonic()
     results = BenchResults(settings.quick, machine_info(), load_average())
+    if results.load_before is not None and results.load_before[0] > 0.5 * results.machine.cores:
+        progress(f"warning: load average {results.load_before[0]} on {results.machine.cores} core(s): "
+                 "other work is running and the figures will be pessimistic")
     n, repeats = settings.matmul
     cores = os.cpu_count() or 1
     for threads in sorted({1, cores}):

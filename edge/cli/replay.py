@@ -8,6 +8,7 @@ from `--calibration`, `--corners`, or is found in the first frame.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import time
 from pathlib import Path
@@ -21,7 +22,9 @@ from edge.cli.read import calibrate_image
 from edge.detect.detector import DEFAULT_MODEL, StoneDetector
 from edge.errors import BadInputError
 from edge.follow import GameSession, event_line
-from edge.game.config import GameConfig
+from edge.config import AppConfig
+from edge.config.load import game_config
+from edge.config.model import GameSection
 from edge.game.follower import Follower
 from edge.reading import BoardReader
 
@@ -66,7 +69,9 @@ def _replay(args: argparse.Namespace, source) -> int:
     else:
         calibration = calibrate_image(first.image, args.size, args.corners, str(args.source))
     size = args.size or calibration.board_size
-    config = GameConfig(size=size, komi=args.komi, black_player=args.black, white_player=args.white)
+    settings = AppConfig().model_copy(update={"game": GameSection(komi=args.komi, black=args.black, white=args.white)})
+    # The record goes to --sgf only, not to the daemon's game directory.
+    config = dataclasses.replace(game_config(settings, size), sgf_dir=None)
     session = GameSession(
         BoardReader(StoneDetector.load(args.model, delegate="cpu", threads=2, score_threshold=0.1)),
         Follower(config), calibration, size, time_offset=time.time(),

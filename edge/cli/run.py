@@ -5,20 +5,21 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import time
 
 from calibration.check import check_frame
 from calibration.find import find_board
 from calibration.store import Calibration, load
+from edge.board.mapping import MappingParams
 from edge.capture.factory import open_source
 from edge.config import AppConfig, load_config
-from edge.config.load import DEFAULT_PATH, mqtt_config
+from edge.config.load import DEFAULT_PATH, game_config, mqtt_config
 from edge.daemon.health import Health
 from edge.daemon.notify import Notifier
 from edge.daemon.service import Daemon, LoopSettings
 from edge.detect.detector import StoneDetector
 from edge.errors import ConfigError
 from edge.follow import GameSession
-from edge.game.config import GameConfig
 from edge.game.follower import Follower
 from edge.publish.publisher import Publisher
 from edge.reading import BoardReader
@@ -32,13 +33,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=run)
 
 
-def game_config(config: AppConfig, size: int) -> GameConfig:
-    g = config.game
-    return GameConfig(size=size, komi=g.komi, black_player=g.black, white_player=g.white, event=g.event,
-                      sgf_dir=g.sgf_dir, stable_frames=g.stable_frames, stable_seconds=g.stable_seconds,
-                      occlusion_threshold=g.occlusion_threshold)
-
-
 def build_daemon(config: AppConfig) -> Daemon:
     """Everything checked and loaded before the first frame: a bad file fails here, not later."""
     calibration = load(config.calibration.file)
@@ -47,10 +41,14 @@ def build_daemon(config: AppConfig) -> Daemon:
         raise ConfigError(f"board.size {size} does not match the {calibration.board_size}x{calibration.board_size} "
                           f"board in {config.calibration.file}")
     det = config.detector
+    # Weak detections are kept: they lower the confidence of the empty points they sit on.
     detector = StoneDetector.load(det.model, delegate=det.delegate, threads=det.threads,
-                                  edgetpu_device=det.edgetpu_device, score_threshold=min(det.score_threshold, 0.1))
-    reader = BoardReader(detector)
-    session = GameSession(reader, Follower(game_config(config, size)), calibration, size)
+                                  edgetpu_device=det.edgetpu_device, score_threshold=0.1)
+    reader = BoardReader(detector, MappingParams(score_threshold=det.score_threshold))
+    source = open_source(config.camera)
+    # Recordings run on a frame clock from 0; game ids and move times want wall-clock time.
+    session = GameSession(reader, Follower(game_config(config, size)), calibration, size,
+                          time_offset=0.0 if source.live else time.time())
     health = Health(delegate=detector.model.delegate_description,
                     calibration_error_px=calibration.grid_fit_error_px)
     settings = LoopSettings(status_interval_s=config.mqtt.status_interval_s,
@@ -67,7 +65,7 @@ def build_daemon(config: AppConfig) -> Daemon:
 
     mqtt = mqtt_config(config)
     return Daemon(
-        source=open_source(config.camera), session=session,
+        source=source, session=session,
         publisher_factory=lambda on_command: Publisher(mqtt, on_command), notifier=Notifier(), health=health,
         settings=settings, moved_check=moved,
         recalibrate=recalibrate if config.calibration.auto_recalibrate else None,

@@ -39,6 +39,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--games", type=int, default=10, help="distinct game records replayed (default 10: 3 real + 7 generated)")
     p.add_argument("--prefix", default="goban", help="topic prefix (default goban)")
     p.add_argument("--moves-only", action="store_true", help="send only move events, not state/sgf/status")
+    p.add_argument("--broker-option", action="append", default=[], metavar="LINE",
+                   help='extra mosquitto.conf line for the local broker, e.g. "set_tcp_nodelay true" (repeatable)')
     p.add_argument("--outbox-dir", type=Path, help="where the boards' outboxes go (default: /dev/shm)")
     p.add_argument("--keep-going", action="store_true", help="try every count even after one fails")
     p.add_argument("--out", type=Path, default=Path("simulate-results.json"), help="JSON results; Markdown beside it")
@@ -47,6 +49,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     broker = parse_broker_url(args.broker) if args.broker else None
+    if broker is not None and args.broker_option:
+        raise BadInputError("--broker-option only applies to the local broker, not to --broker")
+    if any("\n" in line for line in args.broker_option):
+        raise BadInputError("each --broker-option is one mosquitto.conf line")
     if args.prefix.count("/") or not args.prefix:
         raise BadInputError(f"prefix {args.prefix!r} must be one topic level")
     command = _command_line(args)
@@ -56,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
         settings = SimulationSettings(
             boards=count, moves=args.moves, interval_s=args.interval, broker=broker, processes=args.processes,
             games=args.games, prefix=args.prefix, full_traffic=not args.moves_only, outbox_dir=args.outbox_dir,
+            broker_options="".join(f"{line}\n" for line in args.broker_option),
         )
         if scripts is None:  # built once, for the largest count; smaller runs take the first ones
             scripts = build_scripts(replace(settings, boards=max(args.boards)))
@@ -87,6 +94,8 @@ def _command_line(args: argparse.Namespace) -> str:
         parts += ["--prefix", args.prefix]
     if args.moves_only:
         parts.append("--moves-only")
+    for line in args.broker_option:
+        parts += ["--broker-option", line]
     if args.outbox_dir:
         parts += ["--outbox-dir", str(args.outbox_dir)]
     if args.keep_going:

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from edge.config.model import AppConfig
 from edge.publish.config import MqttConfig, load_password
 from edge.errors import ConfigError
+from edge.game.config import GameConfig
 
 DEFAULT_PATH = Path("/etc/goban-edge/config.toml")
 
@@ -72,3 +73,11 @@ def mqtt_config(config: AppConfig, environ: Mapping[str, str] | None = None) -> 
     section = config.mqtt.model_dump(exclude={"status_interval_s"})
     return MqttConfig(board_id=config.board.id, password=load_password(os.environ if environ is None else environ),
                       **section)
+
+
+def game_config(config: AppConfig, size: int) -> GameConfig:
+    """The game follower's settings for a board of `size`."""
+    g = config.game
+    return GameConfig(size=size, komi=g.komi, black_player=g.black, white_player=g.white, event=g.event,
+                      sgf_dir=g.sgf_dir, stable_frames=g.stable_frames, stable_seconds=g.stable_seconds,
+                      confident_level=g.confident_level, occlusion_threshold=g.occlusion_threshold)

@@ -36,7 +36,7 @@ class DetectorSection(Section):
     delegate: Literal["auto", "cpu", "edgetpu"] = Field("auto", description="Where the network runs")
     threads: int = Field(2, ge=1, le=16, description="XNNPACK threads")
     edgetpu_device: str | None = Field(None, description="e.g. 'usb' or 'pci:0'; default: the first found")
-    score_threshold: float = Field(0.5, gt=0, lt=1, description="Lowest score a stone needs")
+    score_threshold: float = Field(0.3, gt=0, lt=1, description="Lowest detection score that places a stone")
 
 
 class CalibrationSection(Section):
@@ -54,6 +54,9 @@ class GameSection(Section):
     event: str = Field("", max_length=200)
     stable_frames: int = Field(3, ge=1, le=100, description="Frames a change must hold before it is accepted")
     stable_seconds: float = Field(0.0, ge=0, le=60, description="Time a change must hold")
+    confident_level: float = Field(0.5, gt=0, le=1, description="Mean detector confidence per frame that lets a "
+                                   "change through in stable_frames frames; the shipped detector scores stones "
+                                   "0.5-0.9, so weaker readings need more frames")
     occlusion_threshold: float = Field(0.02, gt=0, le=1, description="Share of board cells that changed look "
                                        "beyond which a frame is taken as a hand over the board and held back")
     sgf_dir: Path = Field(Path("/var/lib/goban-edge/games"), description="Where game records are written")
