@@ -144,7 +144,7 @@ def test_no_board_exits_3_and_keeps_the_good_calibration(
         ([str(FRAME), "--threshold", "-1", "--check"], "--threshold"),
         ([], "no frame"),
         ([str(FRAME), "--source-config", "{tmp}/x.toml"], "either an image file or --source-config"),
-        (["--source-config", "{tmp}/x.toml"], "does not exist"),
+        (["--source-config", "{tmp}/x.toml"], "no such configuration file"),
         (["--bogus"], "unrecognized arguments"),
     ],
 )

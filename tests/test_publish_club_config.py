@@ -27,6 +27,8 @@ from support.mosquitto import (  # noqa: F401  (mosquitto is a fixture)
     mosquitto,
 )
 
+from edge.config import parse_config
+from edge.config.load import mqtt_config
 from edge.publish import CommandResult, MqttConfig, NewGame, Publisher
 
 CLUB = Path(__file__).resolve().parents[1] / "systemd" / "mosquitto"
@@ -70,11 +72,13 @@ def _board(port: int, tmp: Path, pki: dict[str, Path], secret: str, board: str =
     creds.mkdir()
     (creds / "mqtt-password").write_text(secret + "\n")
     table = {
-        "board_id": board, "host": "127.0.0.1", "port": port, "username": "t1",
+        "host": "127.0.0.1", "port": port, "username": "t1",
         "tls_ca_file": str(pki["ca.crt"]), "outbox_path": str(tmp / f"{board}-{len(secret)}.sqlite3"),
         "reconnect_min_delay_s": 0.05, "reconnect_max_delay_s": 0.3, **extra,
     }
-    config = MqttConfig.from_table(table, environ={"CREDENTIALS_DIRECTORY": str(creds)})
+    # The same path as the daemon: the configuration file's tables, the password from the credential.
+    config = mqtt_config(parse_config({"board": {"id": board}, "mqtt": table}),
+                         {"CREDENTIALS_DIRECTORY": str(creds)})
     assert config.password == secret and secret not in repr(config)
     calls: list = []
 

@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 
 from edge.errors import BadInputError, ConfigError
+from edge.config import parse_config
+from edge.config.load import mqtt_config
 from edge.publish import MqttConfig, Publisher, Topics, load_password
 from edge.publish.commands import CommandResult
 from edge.publish.payloads import (
@@ -172,30 +174,33 @@ def test_password_comes_from_the_credential_first_then_the_environment(tmp_path:
     assert load_password(env) is None  # an empty credential: no password
 
 
-def test_config_from_table_checks_every_setting(tmp_path: Path) -> None:
+def test_config_file_mqtt_table_checks_every_setting(tmp_path: Path) -> None:
+    """The [mqtt] table of the configuration file, as the daemon turns it into MqttConfig."""
     env = {"GOBAN_MQTT_PASSWORD": "pw-1234567"}
-    config = MqttConfig.from_table(
-        {"board_id": "t1", "host": "broker.lan", "port": 8883, "username": "t1", "tls": True,
-         "outbox_path": str(tmp_path / "o.sqlite3"), "reconnect_min_delay_s": 1}, env)
+    config = mqtt_config(parse_config({
+        "board": {"id": "t1"},
+        "mqtt": {"host": "broker.lan", "port": 8883, "username": "t1", "tls": True,
+                 "outbox_path": str(tmp_path / "o.sqlite3"), "reconnect_min_delay_s": 1}}), env)
     assert config.password == "pw-1234567" and "pw-1234567" not in repr(config)
     assert config.effective_client_id == "goban-edge-t1" and config.uses_tls
     assert config.reconnect_min_delay_s == 1.0
     for table, fragment in (
-        ({"host": "x"}, "board_id is missing"),
-        ({"board_id": "t1", "password": "x"}, "must not be in the configuration file"),
-        ({"board_id": "t1", "hots": "x"}, "unknown mqtt setting(s): hots"),
-        ({"board_id": "t1", "port": "1883"}, "port"),
-        ({"board_id": "t1", "port": 70000}, "port"),
-        ({"board_id": "t1", "qos": 0}, "qos"),
-        ({"board_id": "a b"}, "board id"),
-        ({"board_id": "t1", "tls_cert_file": "/c.pem"}, "together"),
-        ({"board_id": "t1", "keepalive_s": 0}, "keepalive"),
-        ({"board_id": "t1", "reconnect_min_delay_s": 9, "reconnect_max_delay_s": 2}, "larger"),
-        ({"board_id": "t1", "ha_discovery": "yes"}, "ha_discovery"),
+        ({"password": "x"}, "mqtt.password: unknown key"),
+        ({"hots": "x"}, "mqtt.hots: unknown key"),
+        ({"port": "1883"}, "mqtt.port"),
+        ({"port": 70000}, "mqtt.port"),
+        ({"qos": 0}, "mqtt.qos"),
+        ({"tls_cert_file": "/c.pem"}, "together"),
+        ({"keepalive_s": 0}, "mqtt.keepalive_s"),
+        ({"reconnect_min_delay_s": 9, "reconnect_max_delay_s": 2}, "larger"),
+        ({"ha_discovery": "yes"}, "mqtt.ha_discovery"),
     ):
         with pytest.raises(ConfigError) as info:
-            MqttConfig.from_table(table, {})
+            parse_config({"mqtt": table})
         assert fragment in str(info.value)
+    with pytest.raises(ConfigError, match="board.id"):
+        parse_config({"board": {"id": "a b"}})
+
 
 
 def test_a_missing_tls_file_stops_start_before_any_network(tmp_path: Path) -> None:

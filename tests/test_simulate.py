@@ -16,7 +16,7 @@ from support.mosquitto import mosquitto, require_mosquitto  # noqa: F401  (mosqu
 
 from edge.bench.delivery import analyse
 from edge.bench.scripts import board_script
-from edge.bench.simulate import BrokerAddress, SimulationSettings, parse_broker_url, simulate
+from edge.bench.simulate import BOARDS_PER_PROCESS, BrokerAddress, SimulationSettings, parse_broker_url, simulate
 from edge.bench.simulate_report import largest_holding
 from edge.cli.main import main
 from edge.errors import BadInputError
@@ -95,9 +95,15 @@ def test_broker_urls() -> None:
 
 
 def test_settings_refuse_nonsense() -> None:
-    for bad in ({"boards": 0}, {"boards": 3, "moves": 0}, {"boards": 3, "interval_s": 0}, {"boards": 3, "processes": 0}):
+    for bad in ({"boards": 0}, {"boards": 3, "moves": 0}, {"boards": 3, "interval_s": 0}, {"boards": 3, "processes": -1}):
         with pytest.raises(BadInputError):
             SimulationSettings(**bad)
+    # paho's select() loop: file descriptors above 1023 fail, ~6 per board.
+    with pytest.raises(BadInputError, match="per process"):
+        SimulationSettings(boards=BOARDS_PER_PROCESS + 1, processes=1)
+    assert SimulationSettings(boards=BOARDS_PER_PROCESS + 1).fleet_processes == 2
+    assert SimulationSettings(boards=500).fleet_processes == 4
+    assert SimulationSettings(boards=500, processes=5).fleet_processes == 5
 
 
 def test_board_script_replays_a_real_game_through_the_real_payload_checks() -> None:

@@ -14,6 +14,7 @@ import heapq
 import logging
 import resource
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -130,8 +131,9 @@ class Fleet:
         for publisher in self.publishers:
             if not publisher.flush(max(0.0, deadline - time.monotonic())):
                 left += publisher.pending_moves()
-        for publisher in self.publishers:
-            publisher.stop(timeout=0.5)
+        # In parallel: stopping a publisher that is between reconnection attempts waits for its backoff.
+        with ThreadPoolExecutor(max_workers=32) as pool:
+            list(pool.map(lambda p: p.stop(timeout=0.5), self.publishers))
         return left
 
 

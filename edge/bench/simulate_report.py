@@ -38,7 +38,7 @@ def simulation_markdown(runs: Sequence[SimulationRun], command: str, machine: Ma
         d, lat = r.delivery, r.delivery.latency_ms
         cpu = r.cpu_percent
         rows.append([
-            r.boards, r.target_rate, r.achieved_rate, f"{d.delivered}/{d.sent}", d.lost, d.duplicates, d.out_of_order,
+            r.boards, r.processes, r.target_rate, r.achieved_rate, f"{d.delivered}/{d.sent}", d.lost, d.duplicates, d.out_of_order,
             lat.p50, lat.p95, lat.p99, lat.max, d.lag_ms.p99,
             " / ".join("n/a" if cpu.get(k) is None else f"{cpu[k]:.0f}" for k in ("fleets", "subscriber", "broker")),
             "yes" if r.holds else "no: " + "; ".join(r.failures),
@@ -54,11 +54,11 @@ def simulation_markdown(runs: Sequence[SimulationRun], command: str, machine: Ma
         traffic = "move + state + sgf per move, status every 10 s" if first.full_traffic else "move events only"
         lines.append(
             f"Each board: {first.moves_per_board} moves, one every {first.interval_s:g} s ({traffic}), "
-            f"its own `Publisher`; boards in {first.processes} process(es); broker {first.broker}; "
+            f"its own `Publisher` (boards spread over the processes shown); broker {first.broker}; "
             f"outboxes under {first.outbox_dir}.\n"
         )
     lines.append(md_table(
-        ["boards", "moves/s offered", "moves/s sent", "delivered/sent", "lost", "dup", "out of order",
+        ["boards", "processes", "moves/s offered", "moves/s sent", "delivered/sent", "lost", "dup", "out of order",
          "p50 ms", "p95 ms", "p99 ms", "max ms", "sim lag p99 ms", "CPU % fleets / sub / broker", "holds"],
         rows,
     ))

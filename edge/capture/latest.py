@@ -19,6 +19,7 @@ class LatestFrame:
         self._frame: Frame | None = None
         self._ended = False
         self._error: BaseException | None = None
+        self._stop = threading.Event()
         self.captured = 0
         self.dropped = 0
         self._thread = threading.Thread(target=self._run, name="capture", daemon=True)
@@ -29,7 +30,7 @@ class LatestFrame:
 
     def _run(self) -> None:
         try:
-            while True:
+            while not self._stop.is_set():
                 frame = self.source.read()
                 with self._cond:
                     if frame is None:
@@ -64,5 +65,8 @@ class LatestFrame:
         with self._cond:
             return self._ended and self._frame is None
 
-    def join(self, timeout: float | None = None) -> None:
+    def stop(self, timeout: float) -> None:
+        """Stop capturing and wait for the thread, so nothing reads a closed camera
+        (or is still inside native code when the interpreter exits)."""
+        self._stop.set()
         self._thread.join(timeout)

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from edge.bench.machine import machine_info
 from edge.bench.report import write_report
-from edge.bench.simulate import SimulationSettings, build_scripts, parse_broker_url, simulate
+from edge.bench.simulate import BOARDS_PER_PROCESS, SimulationRun, SimulationSettings, build_scripts, parse_broker_url, simulate
 from edge.bench.simulate_report import largest_holding, simulation_markdown, simulation_results
-from edge.errors import BadInputError
+from edge.errors import BadInputError, GobanError
 
 
 def board_counts(text: str) -> list[int]:
@@ -35,7 +35,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--broker", help="mqtt://host:port (default: start a local mosquitto)")
     p.add_argument("--moves", type=int, default=30, help="moves per board (default 30)")
     p.add_argument("--interval", type=float, default=2.0, help="seconds between a board's moves (default 2)")
-    p.add_argument("--processes", type=int, default=1, help="processes the boards are spread over (default 1)")
+    p.add_argument("--processes", type=int, default=0,
+                   help=f"processes the boards are spread over (default 0: one per {BOARDS_PER_PROCESS} boards)")
     p.add_argument("--games", type=int, default=10, help="distinct game records replayed (default 10: 3 real + 7 generated)")
     p.add_argument("--prefix", default="goban", help="topic prefix (default goban)")
     p.add_argument("--moves-only", action="store_true", help="send only move events, not state/sgf/status")
@@ -66,7 +67,13 @@ def run(args: argparse.Namespace) -> int:
         )
         if scripts is None:  # built once, for the largest count; smaller runs take the first ones
             scripts = build_scripts(replace(settings, boards=max(args.boards)))
-        result = simulate(settings, scripts[: min(args.games, count)])
+        try:
+            result = simulate(settings, scripts[: min(args.games, count)])
+        except GobanError as exc:
+            # Keep what the smaller counts measured, then report the failure as usual.
+            if runs:
+                _write(args, runs, command)
+            raise GobanError(f"{count} boards: {exc}") from None
         runs.append(result)
         lat = result.delivery.latency_ms
         print(f"{count} boards: {result.delivery.delivered}/{result.delivery.sent} delivered, "
@@ -75,12 +82,15 @@ def run(args: argparse.Namespace) -> int:
               flush=True)
         if not result.holds and not args.keep_going:
             break
-    machine = machine_info()
-    json_path, md_path = write_report(args.out, simulation_results(runs, command, machine),
-                                      simulation_markdown(runs, command, machine))
+    json_path, md_path = _write(args, runs, command)
     best = largest_holding(runs)
     print(f"largest N that holds: {best if best is not None else 'none'}; results in {json_path} and {md_path}")
     return 0 if best == max(args.boards) else 1
+
+
+def _write(args: argparse.Namespace, runs: list[SimulationRun], command: str) -> tuple[Path, Path]:
+    machine = machine_info()
+    return write_report(args.out, simulation_results(runs, command, machine), simulation_markdown(runs, command, machine))
 
 
 def _command_line(args: argparse.Namespace) -> str:
@@ -88,8 +98,10 @@ def _command_line(args: argparse.Namespace) -> str:
     parts = ["goban-edge", "simulate", "--boards", ",".join(map(str, args.boards))]
     if args.broker:
         parts += ["--broker", args.broker]
-    parts += ["--moves", str(args.moves), "--interval", f"{args.interval:g}", "--processes", str(args.processes),
-              "--games", str(args.games)]
+    parts += ["--moves", str(args.moves), "--interval", f"{args.interval:g}"]
+    if args.processes:
+        parts += ["--processes", str(args.processes)]
+    parts += ["--games", str(args.games)]
     if args.prefix != "goban":
         parts += ["--prefix", args.prefix]
     if args.moves_only:

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
+
+
+# TOML has no path type: a path is written as a string.
+FilePath = Annotated[Path, Strict(False)]
 
 
 class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Strict: TOML has types, so `port = "1883"` or `tls = "yes"` is a mistake to report, not to coerce.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class BoardSection(Section):
@@ -32,7 +37,7 @@ class CameraSection(Section):
 
 
 class DetectorSection(Section):
-    model: Path = Field(Path("/opt/goban-edge/models/stones_int8.tflite"), description="The .tflite stone model")
+    model: FilePath = Field(Path("/opt/goban-edge/models/stones_int8.tflite"), description="The .tflite stone model")
     delegate: Literal["auto", "cpu", "edgetpu"] = Field("auto", description="Where the network runs")
     threads: int = Field(2, ge=1, le=16, description="XNNPACK threads")
     edgetpu_device: str | None = Field(None, description="e.g. 'usb' or 'pci:0'; default: the first found")
@@ -40,7 +45,7 @@ class DetectorSection(Section):
 
 
 class CalibrationSection(Section):
-    file: Path = Field(Path("/var/lib/goban-edge/calibration.json"), description="Saved calibration")
+    file: FilePath = Field(Path("/var/lib/goban-edge/calibration.json"), description="Saved calibration")
     check_interval_s: float = Field(30.0, gt=0, description="How often to check that the board has not moved")
     moved_threshold_px: float | None = Field(None, gt=0, description="Grid error that means the board moved; "
                                              "default: a tenth of a grid spacing")
@@ -59,7 +64,7 @@ class GameSection(Section):
                                    "0.5-0.9, so weaker readings need more frames")
     occlusion_threshold: float = Field(0.02, gt=0, le=1, description="Share of board cells that changed look "
                                        "beyond which a frame is taken as a hand over the board and held back")
-    sgf_dir: Path = Field(Path("/var/lib/goban-edge/games"), description="Where game records are written")
+    sgf_dir: FilePath = Field(Path("/var/lib/goban-edge/games"), description="Where game records are written")
 
 
 class MqttSection(Section):
@@ -73,12 +78,12 @@ class MqttSection(Section):
     client_id: str = Field("", max_length=128, description="Default: goban-edge-<board id>")
     username: str | None = Field(None, min_length=1, max_length=128)
     tls: bool = Field(False, description="Also switched on by any tls_* file")
-    tls_ca_file: Path | None = Field(None, description="CA bundle; default with tls: the system's")
-    tls_cert_file: Path | None = Field(None, description="Client certificate (with tls_key_file)")
-    tls_key_file: Path | None = Field(None, description="Client key (with tls_cert_file)")
+    tls_ca_file: FilePath | None = Field(None, description="CA bundle; default with tls: the system's")
+    tls_cert_file: FilePath | None = Field(None, description="Client certificate (with tls_key_file)")
+    tls_key_file: FilePath | None = Field(None, description="Client key (with tls_cert_file)")
     keepalive_s: int = Field(30, ge=1, le=3600)
     session_expiry_s: int = Field(7 * 24 * 3600, ge=0, description="How long the broker keeps our session")
-    outbox_path: Path = Field(Path("/var/lib/goban-edge/outbox.sqlite3"), description="On-disk queue of unsent moves")
+    outbox_path: FilePath = Field(Path("/var/lib/goban-edge/outbox.sqlite3"), description="On-disk queue of unsent moves")
     qos: Literal[1, 2] = Field(1, description="QoS of move events")
     status_interval_s: float = Field(10.0, gt=0, le=3600, description="How often health is published")
     ha_discovery: bool = Field(False, description="Publish Home Assistant discovery for the status figures")

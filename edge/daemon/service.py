@@ -113,6 +113,7 @@ class Daemon:
         finally:
             self.notifier.stopping("stopping")
             source.stop.set()
+            grabber.stop(timeout=0.5)
             self.publisher.stop(self.settings.stop_timeout_s)
             source.close()
             self.signals.restore()
