@@ -7,6 +7,7 @@ measurements, not tests.
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +18,7 @@ from edge.bench.bench_report import bench_markdown
 from edge.bench.blas import blas_info, blas_threads
 from edge.bench.detector import time_model
 from edge.bench.follow_latency import RecordingTruth, follow_latency
-from edge.bench.machine import cpu_model, machine_info
+from edge.bench.machine import CpuMeter, cpu_model, machine_info
 from edge.bench.peak import peak_matmul_gflops
 from edge.bench.pipeline import calibrate_recording, run_pipeline
 from edge.bench.report import md_table, write_report
@@ -144,3 +145,16 @@ def test_bench_markdown_from_results_of_tiny_runs() -> None:
 def test_bench_settings_name_a_missing_file(tmp_path: Path) -> None:
     with pytest.raises(BadInputError, match="recording file"):
         BenchSettings(recording=tmp_path / "none.mp4").check()
+
+
+def test_cpu_meter_separates_this_run_from_the_rest_of_the_machine() -> None:
+    meter = CpuMeter()
+    a = np.ones((200, 200), np.float32)
+    deadline = time.monotonic() + 0.3
+    while time.monotonic() < deadline:
+        a @ a
+    share = meter.read()
+    assert share.seconds >= 0.3 and share.own_percent > 0
+    if share.machine_percent is not None:  # Linux: /proc/stat
+        assert 0 <= share.machine_percent <= 100 and share.others_percent is not None and share.others_percent >= 0
+    assert "other processes" in share.line()

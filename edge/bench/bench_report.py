@@ -15,6 +15,13 @@ def _pct(fraction: float | None) -> str | None:
     return None if fraction is None else f"{100 * fraction:.1f} %"
 
 
+def _cpu_line(cpu: dict[str, Any] | None) -> str:
+    if not cpu or cpu.get("machine_percent") is None:
+        return "machine CPU use unknown"
+    return (f"the machine's CPUs were {cpu['machine_percent']:.0f} % busy, {cpu['own_percent']:.0f} % by this run, "
+            f"{cpu['others_percent']:.0f} % by other processes")
+
+
 def bench_markdown(data: dict[str, Any]) -> str:
     machine = data["machine"]
     blas = machine["blas"]
@@ -25,7 +32,8 @@ def bench_markdown(data: dict[str, Any]) -> str:
         f"numpy {machine['numpy']}, ai-edge-litert {machine['litert']}; BLAS {blas['name']}"
         f"{', ' + blas['core'] + ' kernels' if blas.get('core') else ''}"
         f"{''.join(f', {k}={v}' for k, v in blas.get('environment', {}).items())}. "
-        f"Load average (1/5/15 min) before: {data['load_before']}, after: {data['load_after']}.\n",
+        f"During the run: {_cpu_line(data.get('cpu'))}; load average (1/5/15 min) before {data['load_before']}, "
+        f"after {data['load_after']}.\n",
         "### Peak arithmetic rate (numpy float32 matmul, best of several)\n",
         md_table(
             ["threads", "matrix", "best ms", "GFLOP/s"],

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import platform
+import resource
 import sys
+import time
 from dataclasses import asdict, dataclass
 from importlib import metadata
 from pathlib import Path
@@ -83,3 +85,68 @@ def machine_info() -> MachineInfo:
         paho=_version("paho-mqtt"),
         blas=blas_info(),
     )
+
+
+def system_jiffies(stat: Path = Path("/proc/stat")) -> tuple[int, int] | None:
+    """(busy, total) CPU time of the whole machine, in clock ticks."""
+    try:
+        fields = [int(v) for v in stat.read_text().splitlines()[0].split()[1:]]
+    except (OSError, ValueError, IndexError):
+        return None
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def _own_cpu_s() -> float:
+    """CPU seconds of this process and of its children that have ended (the broker, the fleets)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+@dataclass(frozen=True)
+class CpuShare:
+    """How busy the machine was during a measurement, in % of all cores."""
+
+    machine_percent: float | None
+    own_percent: float
+    """This measurement: the process and its finished children."""
+    others_percent: float | None
+    """Everything else running at the same time (other jobs skew the figures)."""
+    seconds: float
+
+    def to_dict(self) -> dict[str, float | None]:
+        return {k: (None if v is None else round(v, 1)) for k, v in asdict(self).items()}
+
+    def line(self) -> str:
+        others = "n/a" if self.others_percent is None else f"{self.others_percent:.0f} %"
+        return f"this run {self.own_percent:.0f} %, other processes {others} of all cores"
+
+
+def busy_percent(before: tuple[int, int] | None, after: tuple[int, int] | None) -> float | None:
+    """% of all cores busy between two `system_jiffies()` readings."""
+    if before is None or after is None or after[1] == before[1]:
+        return None
+    return 100.0 * (after[0] - before[0]) / (after[1] - before[1])
+
+
+class CpuMeter:
+    """Started before a measurement, read after it: what else the machine was doing meanwhile.
+
+    A load average cannot tell: it decays over minutes, so it still shows a job
+    that ended before the measurement began.
+    """
+
+    def __init__(self) -> None:
+        self._system = system_jiffies()
+        self._own = _own_cpu_s()
+        self._began = time.monotonic()
+
+    def read(self) -> CpuShare:
+        seconds = max(time.monotonic() - self._began, 1e-9)
+        cores = os.cpu_count() or 1
+        own = 100.0 * (_own_cpu_s() - self._own) / seconds / cores
+        machine = busy_percent(self._system, system_jiffies())
+        if machine is None:
+            return CpuShare(None, own, None, seconds)
+        return CpuShare(machine, own, max(0.0, machine - own), seconds)

@@ -41,6 +41,7 @@ def simulation_markdown(runs: Sequence[SimulationRun], command: str, machine: Ma
             r.boards, r.processes, r.target_rate, r.achieved_rate, f"{d.delivered}/{d.sent}", d.lost, d.duplicates, d.out_of_order,
             lat.p50, lat.p95, lat.p99, lat.max, d.lag_ms.p99,
             " / ".join("n/a" if cpu.get(k) is None else f"{cpu[k]:.0f}" for k in ("fleets", "subscriber", "broker")),
+            cpu.get("others"),
             "yes" if r.holds else "no: " + "; ".join(r.failures),
         ])
     best = largest_holding(runs)
@@ -59,7 +60,7 @@ def simulation_markdown(runs: Sequence[SimulationRun], command: str, machine: Ma
         )
     lines.append(md_table(
         ["boards", "processes", "moves/s offered", "moves/s sent", "delivered/sent", "lost", "dup", "out of order",
-         "p50 ms", "p95 ms", "p99 ms", "max ms", "sim lag p99 ms", "CPU % fleets / sub / broker", "holds"],
+         "p50 ms", "p95 ms", "p99 ms", "max ms", "sim lag p99 ms", "CPU % of a core: fleets / sub / broker", "other processes, % of machine", "holds"],
         rows,
     ))
     loads = ", ".join(f"{r.boards}: {r.load_before} -> {r.load_after}" for r in runs)

@@ -20,7 +20,7 @@ import numpy as np
 
 from edge.bench.detector import ModelTiming, time_model
 from edge.bench.follow_latency import RecordingTruth
-from edge.bench.machine import MachineInfo, load_average, machine_info
+from edge.bench.machine import CpuMeter, CpuShare, MachineInfo, load_average, machine_info
 from edge.bench.peak import PeakResult, peak_matmul_gflops
 from edge.bench.pipeline import PipelineResult, calibrate_recording, run_pipeline
 from edge.errors import BadInputError
@@ -28,6 +28,7 @@ from edge.rectify.geometry import RectifiedGeometry
 from edge.runtime.model import ModelMetadata
 
 REPO = Path(__file__).resolve().parents[2]
+OTHERS_WARNING_PERCENT = 10.0
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,7 @@ class BenchResults:
     reference: list[ModelTiming] = field(default_factory=list)
     pipeline: PipelineResult | None = None
     seconds: float = 0.0
+    cpu: CpuShare | None = None
 
     def peak_for(self, threads: int) -> PeakResult | None:
         return next((p for p in self.peak if p.threads == threads), None)
@@ -97,6 +99,7 @@ class BenchResults:
             "machine": self.machine.to_dict(),
             "load_before": self.load_before,
             "load_after": self.load_after,
+            "cpu": None if self.cpu is None else self.cpu.to_dict(),
             "peak_matmul": [p.to_dict() for p in self.peak],
             "detector": [
                 {**t.to_dict(), "peak_fraction": _fraction(t, self.peak_for(t.threads)),
@@ -130,10 +133,8 @@ def _bench_image(first_frame: np.ndarray, calibration: Any, geometry: RectifiedG
 def run_bench(settings: BenchSettings, progress: Callable[[str], None] = lambda line: None) -> BenchResults:
     settings.check()
     began = time.monotonic()
+    meter = CpuMeter()
     results = BenchResults(settings.quick, machine_info(), load_average())
-    if results.load_before is not None and results.load_before[0] > 0.5 * results.machine.cores:
-        progress(f"warning: load average {results.load_before[0]} on {results.machine.cores} core(s): "
-                 "other work is running and the figures will be pessimistic")
     n, repeats = settings.matmul
     cores = os.cpu_count() or 1
     for threads in sorted({1, cores}):
@@ -162,4 +163,8 @@ def run_bench(settings: BenchSettings, progress: Callable[[str], None] = lambda 
              f"{results.pipeline.events} move event(s) published")
     results.load_after = load_average()
     results.seconds = time.monotonic() - began
+    results.cpu = meter.read()
+    if results.cpu.others_percent is not None and results.cpu.others_percent > OTHERS_WARNING_PERCENT:
+        progress(f"warning: other processes used {results.cpu.others_percent:.0f} % of the machine during the run; "
+                 "the figures are pessimistic")
     return results
