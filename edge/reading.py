@@ -13,6 +13,7 @@ import numpy as np
 from edge.board.mapping import BoardReading, MappingParams, map_to_board
 from edge.detect.detector import StoneDetector
 from edge.detect.types import Detection
+from edge.rectify.geometry import RectifiedGeometry
 from edge.rectify.warp import Rectifier
 
 
@@ -31,13 +32,13 @@ class BoardReader:
         self.mapping = mapping
 
     @property
-    def geometry(self):
+    def geometry(self) -> RectifiedGeometry:
         return self.detector.geometry
 
     def read(self, image: np.ndarray, rectifier: Rectifier, size: int) -> FrameResult:
-        board = rectifier.rectify(image, self.detector.geometry)
+        board = rectifier.rectify(image, self.geometry)
         detections = self.detector.detect(board)
-        reading = map_to_board(detections, size, self.detector.geometry, self.mapping)
+        reading = map_to_board(detections, size, self.geometry, self.mapping)
         return FrameResult(reading, detections, board, self.detector.last_latency_s)
 
     def image_boxes(self, detections: list[Detection], rectifier: Rectifier) -> np.ndarray:
@@ -45,5 +46,5 @@ class BoardReader:
         if not detections:
             return np.zeros((0, 4))
         pts = np.array([[(d.x0, d.y0), (d.x1, d.y0), (d.x1, d.y1), (d.x0, d.y1)] for d in detections]).reshape(-1, 2)
-        img = rectifier.to_image(pts, self.detector.geometry).reshape(-1, 4, 2)
+        img = rectifier.to_image(pts, self.geometry).reshape(-1, 4, 2)
         return np.concatenate([img.min(axis=1), img.max(axis=1)], axis=1)
