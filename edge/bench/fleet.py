@@ -69,6 +69,7 @@ class Fleet:
         self.scripts = scripts
         self.publishers: list[Publisher] = []
         self.errors: list[str] = []
+        self.stop_errors: list[str] = []
 
     def start(self) -> tuple[int, float]:
         """Start every publisher and wait for their connections; returns (connected, seconds)."""
@@ -133,13 +134,21 @@ class Fleet:
                 left += publisher.pending_moves()
         # In parallel: stopping a publisher that is between reconnection attempts waits for its backoff.
         with ThreadPoolExecutor(max_workers=32) as pool:
-            list(pool.map(lambda p: p.stop(timeout=0.5), self.publishers))
+            list(pool.map(self._stop, self.publishers))
         return left
+
+    def _stop(self, publisher: Publisher) -> None:
+        try:
+            publisher.stop(timeout=0.5)
+        except AttributeError as exc:
+            # paho 2.2's loop_stop() races with its own network thread, which clears
+            # `_thread` as it exits after disconnect(): harmless once everything was acknowledged.
+            self.stop_errors.append(f"{publisher.config.board_id}: {exc}")
 
 
 def fleet_main(conn: Connection, spec: FleetSpec, scripts: list[list[ScriptedMove]]) -> None:
     """Process entry. Protocol: -> ("ready", connected, seconds); <- ("go", t0) or "abort";
-    -> ("done", sends, cpu_s, wall_s, unacknowledged, errors)."""
+    -> ("done", sends, cpu_s, wall_s, unacknowledged, errors, stop errors)."""
     logging.basicConfig(level=logging.ERROR)
     # paho 2.2 logs "Client is not connected" at ERROR when its loop thread runs
     # once more after a clean disconnect; the publisher's own errors stay visible.
@@ -161,4 +170,4 @@ def fleet_main(conn: Connection, spec: FleetSpec, scripts: list[list[ScriptedMov
     except Exception as exc:  # noqa: BLE001 - reported to the parent as one line
         conn.send(("error", f"{type(exc).__name__}: {exc}"))
         return
-    conn.send(("done", sends, cpu_s, wall_s, left, fleet.errors))
+    conn.send(("done", sends, cpu_s, wall_s, left, fleet.errors, fleet.stop_errors))

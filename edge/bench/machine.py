@@ -90,7 +90,8 @@ def machine_info() -> MachineInfo:
 def system_jiffies(stat: Path = Path("/proc/stat")) -> tuple[int, int] | None:
     """(busy, total) CPU time of the whole machine, in clock ticks."""
     try:
-        fields = [int(v) for v in stat.read_text().splitlines()[0].split()[1:]]
+        # user nice system idle iowait irq softirq steal [guest guest_nice: already inside user]
+        fields = [int(v) for v in stat.read_text().splitlines()[0].split()[1:9]]
     except (OSError, ValueError, IndexError):
         return None
     idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait

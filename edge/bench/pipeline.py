@@ -10,6 +10,7 @@ the decoded frame is in memory, where a camera would hand it over.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import shutil
 import tempfile
@@ -26,10 +27,12 @@ from edge.bench.follow_latency import FollowLatency, RecordingTruth, follow_late
 from edge.bench.stats import Summary, summarize
 from edge.bench.subscriber import MoveRecorder, SubscriberSpec
 from edge.capture.opencv import OpenCvSource
+from edge.capture.still import first_frame
 from edge.detect.detector import StoneDetector
-from edge.errors import BadInputError, GobanError
+from edge.errors import GobanError
 from edge.follow import GameSession, move_message, state_message
-from edge.game.config import GameConfig
+from edge.config import AppConfig
+from edge.config.load import game_config
 from edge.game.events import MoveEvent
 from edge.game.follower import Follower
 from edge.publish import CommandResult, MqttConfig, Publisher
@@ -73,15 +76,8 @@ class PipelineResult:
 
 def calibrate_recording(recording: Path) -> tuple[Calibration, np.ndarray]:
     """Calibration from the recording's first frame (found automatically), and that frame."""
-    source = OpenCvSource(str(recording))
-    source.open()
-    try:
-        first = source.read()
-    finally:
-        source.close()
-    if first is None:
-        raise BadInputError(f"{recording} holds no frames")
-    return Calibration.from_fit(find_board(first.image), str(recording)), first.image
+    image = first_frame(recording)
+    return Calibration.from_fit(find_board(image), str(recording)), image
 
 
 def _no_commands(command: Any) -> CommandResult:
@@ -120,7 +116,9 @@ def run_pipeline(
         size = calibration.board_size
         session = GameSession(
             BoardReader(StoneDetector.load(model, delegate="cpu", threads=threads, score_threshold=0.1)),
-            Follower(GameConfig(size=size)), calibration, size, time_offset=time.time(),
+            # The daemon's own settings, so the figures are the appliance's.
+            Follower(dataclasses.replace(game_config(AppConfig(), size), sgf_dir=None)), calibration, size,
+            time_offset=time.time(),
         )
         source.open()
         frame_ms: list[float] = []

@@ -135,6 +135,8 @@ class SimulationRun:
     load_after: tuple[float, float, float] | None
     unacknowledged: int
     errors: list[str]
+    stop_errors: list[str]
+    """Publishers whose stop() tripped over paho's shutdown race, after all their moves were acknowledged."""
     holds: bool
     failures: list[str] = field(default_factory=list)
 
@@ -143,6 +145,7 @@ class SimulationRun:
         for key in ("latency_ms", "schedule_latency_ms", "lag_ms", "call_ms"):
             data["delivery"][key] = getattr(self.delivery, key).to_dict()
         data["errors"] = self.errors[:20]
+        data["stop_errors"] = len(self.stop_errors)
         return data
 
 
@@ -273,13 +276,15 @@ def simulate(settings: SimulationSettings, scripts: list[list[ScriptedMove]] | N
                 conn.send(("go", t0))
             sends: list[Send] = []
             errors: list[str] = []
+            stop_errors: list[str] = []
             unacked = 0
             fleet_cpu = 0.0
             wall = 0.0
             # An overloaded run falls behind its schedule: allow it three times the planned span.
             expected_s = 3 * settings.interval_s * settings.moves + 120.0
             for p, (proc, conn) in enumerate(fleets):
-                _, fsends, cpu_s, wall_s, left, ferrors = _recv(conn, expected_s, "board fleet")
+                _, fsends, cpu_s, wall_s, left, ferrors, fstop = _recv(conn, expected_s, "board fleet")
+                stop_errors += fstop
                 members = list(range(p, n, processes))
                 sends += [(members[i], seq, due, called, returned) for i, seq, due, called, returned in fsends]
                 fleet_cpu += cpu_s
@@ -328,6 +333,7 @@ def simulate(settings: SimulationSettings, scripts: list[list[ScriptedMove]] | N
         target_rate=round(n / settings.interval_s, 2), achieved_rate=round(achieved, 2),
         publish_wall_s=round(wall, 2), delivery=delivery, cpu_percent=cpu_pct,
         load_before=load_before, load_after=load_after, unacknowledged=unacked, errors=errors,
+        stop_errors=stop_errors,
     )
     failures = _verdict(fields, delivery, n)
     return SimulationRun(**fields, holds=not failures, failures=failures)

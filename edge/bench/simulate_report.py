@@ -60,7 +60,7 @@ def simulation_markdown(runs: Sequence[SimulationRun], command: str, machine: Ma
         )
     lines.append(md_table(
         ["boards", "processes", "moves/s offered", "moves/s sent", "delivered/sent", "lost", "dup", "out of order",
-         "p50 ms", "p95 ms", "p99 ms", "max ms", "sim lag p99 ms", "CPU % of a core: fleets / sub / broker", "other processes, % of machine", "holds"],
+         "p50 ms", "p95 ms", "p99 ms", "max ms", "sim lag p99 ms", "CPU % of a core: fleets / sub / broker", "rest of machine %", "holds"],
         rows,
     ))
     loads = ", ".join(f"{r.boards}: {r.load_before} -> {r.load_after}" for r in runs)

@@ -8,6 +8,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from edge.capture.opencv import OpenCvSource
 from edge.errors import BadInputError
 
 
@@ -31,3 +32,16 @@ def read_image(path: str | os.PathLike[str], exif: bool = False) -> np.ndarray:
     if image is None:
         raise BadInputError(f"image {p} is not a readable image file")
     return image
+
+
+def first_frame(recording: str | os.PathLike[str]) -> np.ndarray:
+    """The first frame of a video file: what a recording is calibrated from."""
+    source = OpenCvSource(str(recording))
+    source.open()
+    try:
+        frame = source.read()
+    finally:
+        source.close()
+    if frame is None:
+        raise BadInputError(f"{recording} holds no frames")
+    return frame.image

@@ -26,7 +26,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from calibration.find import find_board
 from calibration.store import Calibration
-from edge.capture.opencv import OpenCvSource
+from edge.capture.still import first_frame
 from edge.detect.detector import DEFAULT_MODEL
 from edge.errors import BadInputError, HardwareError
 from edge.publish.local_broker import MosquittoBroker, free_port, mosquitto_binary, plain_config
@@ -41,18 +41,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--recording", type=Path, default=SAMPLE, help="video or image folder (default: bundled game)")
     p.add_argument("--out", type=Path, default=Path("demo-output"), help="where calibration and SGF go")
     p.set_defaults(handler=run)
-
-
-def _first_frame(recording: Path):
-    source = OpenCvSource(str(recording))
-    source.open()
-    try:
-        frame = source.read()
-    finally:
-        source.close()
-    if frame is None:
-        raise BadInputError(f"{recording} holds no frames")
-    return frame.image
 
 
 def _describe(move: dict) -> str:
@@ -76,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
     out = args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
 
-    image = _first_frame(recording)
+    image = first_frame(recording)
     calibration = Calibration.from_fit(find_board(image), str(recording))
     calibration.save(out / "calibration.json")
     print(f"board found: {calibration.board_size}x{calibration.board_size}, grid-fit error "
