@@ -87,15 +87,36 @@ def machine_info() -> MachineInfo:
     )
 
 
-def system_jiffies(stat: Path = Path("/proc/stat")) -> tuple[int, int] | None:
-    """(busy, total) CPU time of the whole machine, in clock ticks."""
-    try:
-        # user nice system idle iowait irq softirq steal [guest guest_nice: already inside user]
-        fields = [int(v) for v in stat.read_text().splitlines()[0].split()[1:9]]
-    except (OSError, ValueError, IndexError):
+def process_cpu_snapshot(proc: Path = Path("/proc")) -> dict[tuple[int, int], float] | None:
+    """CPU seconds of every process, keyed by (pid, start time), counting its reaped children too.
+
+    Summed over processes rather than read from /proc/stat: the kernel's
+    machine-wide counters are sampled at timer ticks and, with idle CPUs
+    stopping their tick, miss most of a workload made of sub-millisecond
+    bursts (hundreds of MQTT clients), while each process's total is exact.
+    """
+    if not proc.is_dir():
         return None
-    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
-    return sum(fields) - idle, sum(fields)
+    tick = os.sysconf("SC_CLK_TCK")
+    out: dict[tuple[int, int], float] = {}
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            utime, stime, cutime, cstime = (int(fields[i]) for i in (11, 12, 13, 14))
+            out[(int(entry.name), int(fields[19]))] = (utime + stime + cutime + cstime) / tick
+        except (OSError, IndexError, ValueError):
+            continue  # ended while being read
+    return out
+
+
+def cpu_between(before: dict[tuple[int, int], float] | None, after: dict[tuple[int, int], float] | None) -> float | None:
+    """CPU seconds all processes used between two snapshots (a process that ended is counted
+    through its parent, which reaped it; one that started counts whole)."""
+    if before is None or after is None:
+        return None
+    return sum(max(0.0, total - before.get(key, 0.0)) for key, total in after.items())
 
 
 def _own_cpu_s() -> float:
@@ -124,13 +145,6 @@ class CpuShare:
         return f"this run {self.own_percent:.0f} %, other processes {others} of all cores"
 
 
-def busy_percent(before: tuple[int, int] | None, after: tuple[int, int] | None) -> float | None:
-    """% of all cores busy between two `system_jiffies()` readings."""
-    if before is None or after is None or after[1] == before[1]:
-        return None
-    return 100.0 * (after[0] - before[0]) / (after[1] - before[1])
-
-
 class CpuMeter:
     """Started before a measurement, read after it: what else the machine was doing meanwhile.
 
@@ -139,7 +153,7 @@ class CpuMeter:
     """
 
     def __init__(self) -> None:
-        self._system = system_jiffies()
+        self._snapshot = process_cpu_snapshot()
         self._own = _own_cpu_s()
         self._began = time.monotonic()
 
@@ -147,7 +161,8 @@ class CpuMeter:
         seconds = max(time.monotonic() - self._began, 1e-9)
         cores = os.cpu_count() or 1
         own = 100.0 * (_own_cpu_s() - self._own) / seconds / cores
-        machine = busy_percent(self._system, system_jiffies())
-        if machine is None:
+        used = cpu_between(self._snapshot, process_cpu_snapshot())
+        if used is None:
             return CpuShare(None, own, None, seconds)
+        machine = 100.0 * used / seconds / cores
         return CpuShare(machine, own, max(0.0, machine - own), seconds)

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 from edge.bench.delivery import Delivery, analyse
 from edge.bench.fleet import FleetSpec, Send, fleet_main
 from edge.bench.limits import FILES_PER_BOARD, raise_open_files
-from edge.bench.machine import busy_percent, load_average, system_jiffies
+from edge.bench.machine import cpu_between, load_average, process_cpu_snapshot
 from edge.bench.scripts import ScriptedMove, board_script
 from edge.bench.subscriber import SubscriberSpec, subscriber_main
 from edge.errors import BadInputError, GobanError
@@ -270,7 +270,7 @@ def simulate(settings: SimulationSettings, scripts: list[list[ScriptedMove]] | N
             pids = {"subscriber": subscriber.pid, "broker": broker.proc.pid if broker and broker.proc else None}
             cpu_before = {name: _proc_cpu_s(pid) if pid else None for name, pid in pids.items()}
             phase_began = time.monotonic()
-            jiffies_before = system_jiffies()
+            snapshot_before = process_cpu_snapshot()
             t0 = time.monotonic() + START_LEAD_S
             for _, conn in fleets:
                 conn.send(("go", t0))
@@ -298,7 +298,7 @@ def simulate(settings: SimulationSettings, scripts: list[list[ScriptedMove]] | N
             _, receipts, malformed = _recv(sub_conn, 60.0, "subscriber")
             cpu_after = {name: _proc_cpu_s(pid) if pid else None for name, pid in pids.items()}
             phase_s = time.monotonic() - phase_began
-            machine_busy = busy_percent(jiffies_before, system_jiffies())
+            all_cpu_s = cpu_between(snapshot_before, process_cpu_snapshot())
             load_after = load_average()
     finally:
         # After a failure the children may still wait for orders: give them a moment in all, then end them.
@@ -323,6 +323,7 @@ def simulate(settings: SimulationSettings, scripts: list[list[ScriptedMove]] | N
         cpu_pct[name] = round(100.0 * (after - before) / phase_s, 1) if before is not None and after is not None else None
     cores = os.cpu_count() or 1
     ours = sum(v for v in cpu_pct.values() if v is not None) / cores
+    machine_busy = None if all_cpu_s is None else 100.0 * all_cpu_s / phase_s / cores
     cpu_pct["machine"] = None if machine_busy is None else round(machine_busy, 1)
     cpu_pct["others"] = None if machine_busy is None else round(max(0.0, machine_busy - ours), 1)
     fields = dict(
