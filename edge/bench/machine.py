@@ -164,5 +164,7 @@ class CpuMeter:
         used = cpu_between(self._snapshot, process_cpu_snapshot())
         if used is None:
             return CpuShare(None, own, None, seconds)
-        machine = 100.0 * used / seconds / cores
+        # Per-process totals move in whole clock ticks, so over a short window their sum can
+        # overshoot what the cores could do; the machine cannot be more than fully busy.
+        machine = min(100.0, 100.0 * used / seconds / cores)
         return CpuShare(machine, own, max(0.0, machine - own), seconds)
