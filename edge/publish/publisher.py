@@ -136,7 +136,10 @@ class Publisher:
                 time.sleep(0.01)
         left = len(outbox)
         client.disconnect()
-        client.loop_stop()
+        try:
+            client.loop_stop()
+        except AttributeError:
+            pass  # paho 2.2 races with its own network thread, which clears `_thread` as it exits
         with self._send_lock:
             self._online = False
         outbox.close()
