@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from edge.board.grid_lines import line_visibility
 from edge.board.mapping import BoardReading, MappingParams, map_to_board
 from edge.detect.detector import StoneDetector
 from edge.detect.types import Detection
@@ -38,7 +39,8 @@ class BoardReader:
     def read(self, image: np.ndarray, rectifier: Rectifier, size: int) -> FrameResult:
         board = rectifier.rectify(image, self.geometry)
         detections = self.detector.detect(board)
-        reading = map_to_board(detections, size, self.geometry, self.mapping)
+        lines = line_visibility(board, size, self.geometry)
+        reading = map_to_board(detections, size, self.geometry, self.mapping, lines)
         return FrameResult(reading, detections, board, self.detector.last_latency_s)
 
     def image_boxes(self, detections: list[Detection], rectifier: Rectifier) -> np.ndarray:

@@ -77,3 +77,44 @@ def test_conflicts_off_board_and_weak_detections() -> None:
     assert reading.position == pos
     assert sorted(rej.reason for rej in reading.rejected) == ["duplicate", "off-board"]
     assert reading.confidence[2, 2] == pytest.approx(0.8)  # empty, with a weak doubt
+
+
+def test_grid_lines_show_at_empty_points_and_hide_under_stones() -> None:
+    """On a rendered photo (tilted camera, real stone shapes), every arm of an empty
+    point shows its line, and a stone hides at least one."""
+    import cv2
+
+    from edge.board.grid_lines import line_visibility
+    from edge.synth import Scene, random_position
+
+    rng = np.random.default_rng(7)
+    scene = Scene.random(19, 4242)
+    rendered = scene.render(random_position(19, rng), seed=3, hand=False)
+    hmg = GEOMETRY.homography(rendered.corners)
+    board = cv2.cvtColor(cv2.warpPerspective(rendered.image, hmg, (GEOMETRY.image_px,) * 2), cv2.COLOR_BGR2RGB)
+    lines = line_visibility(board, 19, GEOMETRY)
+    stones = np.zeros((19, 19), bool)
+    for point, _ in rendered.position:
+        stones[point] = True
+    assert stones.sum() > 40 and (~stones).sum() > 40
+    assert np.mean(lines[stones] < MappingParams().lines_veto) >= 0.99
+    assert np.mean(lines[~stones] >= MappingParams().lines_veto) >= 0.6
+
+
+def test_visible_grid_lines_veto_a_weak_phantom_but_not_a_strong_stone() -> None:
+    pos = Position.from_rows(DIAGRAM_9.split("\n"))
+    phantom = Detection(*_box((4, 4)), "b", 0.5)
+    strong = Detection(*_box((4, 5)), "w", 0.9)
+    lines = np.zeros((9, 9))
+    lines[4, 4] = lines[4, 5] = 1.0  # lines plainly visible at both points
+    reading = map_to_board(_detections(pos) + [phantom, strong], 9, GEOMETRY, lines=lines)
+    assert reading.position[(4, 4)] is None
+    assert reading.position[(4, 5)] == "w"
+    assert [r.reason for r in reading.rejected] == ["lines-visible"]
+    assert reading.confidence[4, 4] == pytest.approx(0.5)
+
+
+def _box(point: tuple[int, int]) -> tuple[float, float, float, float]:
+    x, y = GEOMETRY.intersection(point, 9)
+    r = GEOMETRY.spacing(9) * 0.48
+    return x - r, y - r, x + r, y + r

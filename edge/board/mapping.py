@@ -29,13 +29,18 @@ class MappingParams:
     max_offset: float = 0.45
     """Largest distance from an intersection, in grid spacings, after correction."""
     parallax_iterations: int = 2
+    lines_veto: float = 0.3
+    """Grid-line visibility (`edge.board.grid_lines`) at or above which every arm of a
+    point shows its line, so no stone can sit there."""
+    lines_veto_below: float = 0.75
+    """The veto overrules detections scoring under this; a stronger one stands."""
 
 
 @dataclass(frozen=True)
 class Rejected:
     detection: Detection
     reason: str
-    """`off-board`, `off-grid` or `duplicate`."""
+    """`off-board`, `off-grid`, `duplicate` or `lines-visible`."""
 
 
 @dataclass(frozen=True)
@@ -81,8 +86,13 @@ def _fit_shift(centers: np.ndarray, offsets_px: np.ndarray, weights: np.ndarray)
 
 
 def map_to_board(detections: list[Detection], size: int, geometry: RectifiedGeometry,
-                 params: MappingParams = MappingParams()) -> BoardReading:
-    """Place each confident detection on its intersection and resolve conflicts."""
+                 params: MappingParams = MappingParams(), lines: np.ndarray | None = None) -> BoardReading:
+    """Place each confident detection on its intersection and resolve conflicts.
+
+    `lines`, the (size, size) grid-line visibility of the same rectified image,
+    vetoes a detection on a point whose lines show all round it: the phantom a
+    shadow or a blemish makes on a real photo.
+    """
     step = geometry.spacing(size)
     shift = np.zeros((3, 2))
     centers = np.array([d.center for d in detections], dtype=np.float64).reshape(-1, 2)
@@ -126,6 +136,13 @@ def map_to_board(detections: list[Detection], size: int, geometry: RectifiedGeom
                 best[(row, col)] = i
         else:
             best[(row, col)] = i
+
+    if lines is not None:
+        for (row, col), i in list(best.items()):
+            if lines[row, col] >= params.lines_veto and detections[i].score < params.lines_veto_below:
+                rejected.append(Rejected(detections[i], "lines-visible"))
+                near_weak[row, col] = max(near_weak[row, col], detections[i].score)
+                del best[(row, col)]
 
     stone_scores = np.zeros((size, size))
     stones: dict[Point, Color] = {}

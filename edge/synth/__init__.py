@@ -7,7 +7,7 @@ their frame and a box per stone.
 
 from edge.synth.hands import HandLook, HandPose
 from edge.synth.positions import random_position
-from edge.synth.rectified import rectified_truth
+from edge.synth.rectified import rectified_ignore_regions, rectified_truth
 from edge.synth.scene import Scene, StoneLayer, render_board
 from edge.synth.stones import STYLES
 from edge.synth.truth import RenderedBoard, StoneTruth
@@ -21,6 +21,7 @@ __all__ = [
     "StoneLayer",
     "StoneTruth",
     "random_position",
+    "rectified_ignore_regions",
     "rectified_truth",
     "render_board",
 ]

@@ -18,7 +18,7 @@ import numpy as np
 
 from edge.detect.decode import OFFSET_MIN, OFFSET_SPAN, DecodeParams
 from edge.rectify.geometry import RectifiedGeometry
-from edge.synth import Scene, random_position, rectified_truth
+from edge.synth import Scene, random_position, rectified_ignore_regions, rectified_truth
 
 SIZES = (9, 13, 19)
 SIZE_WEIGHTS = (0.25, 0.25, 0.5)
@@ -36,6 +36,8 @@ class Sample:
     """(n, 4) float32 xyxy rectified pixels."""
     classes: np.ndarray
     """(n,) int64, 0 black, 1 white."""
+    ignore: np.ndarray
+    """(m, 4) float32 xyxy: stones that are no label (mostly hidden, or beside the board)."""
 
 
 @lru_cache(maxsize=2)
@@ -57,7 +59,8 @@ def make_sample(seed: int, corner_jitter: float = 0.04) -> Sample:
     image, stones = rectified_truth(rendered, GEOMETRY)
     boxes = np.array([b for b, _, _ in stones], dtype=np.float32).reshape(-1, 4)
     classes = np.array([0 if c == "b" else 1 for _, c, _ in stones], dtype=np.int64)
-    return Sample(cv2.cvtColor(image, cv2.COLOR_BGR2RGB), boxes, classes)
+    ignore = np.array(rectified_ignore_regions(rendered, scene.distractor_outlines, GEOMETRY), dtype=np.float32).reshape(-1, 4)
+    return Sample(cv2.cvtColor(image, cv2.COLOR_BGR2RGB), boxes, classes, ignore)
 
 
 def encode_targets(sample: Sample, out_px: int, params: DecodeParams = DECODE) -> tuple[np.ndarray, np.ndarray]:
