@@ -112,15 +112,23 @@ def map_to_board(detections: list[Detection], size: int, geometry: RectifiedGeom
     idx, frac = _nearest(corrected, size, geometry)
     dist = np.linalg.norm(frac, axis=1) if len(detections) else np.zeros(0)
 
+    def needed(row: int, col: int) -> float:
+        """The score a stone on this point needs: more where its lines show all round."""
+        if lines is not None and 0 <= row < size and 0 <= col < size and lines[row, col] >= params.lines_veto:
+            return max(params.lines_veto_below, params.score_threshold)
+        return params.score_threshold
+
     best: dict[Point, int] = {}
     rejected: list[Rejected] = []
     near_weak = np.zeros((size, size))
     for i, det in enumerate(detections):
         row, col = int(idx[i, 1]), int(idx[i, 0])
         inside = 0 <= row < size and 0 <= col < size
-        if not strong[i]:
+        if det.score < needed(row, col):
             if inside and dist[i] <= params.max_offset:
                 near_weak[row, col] = max(near_weak[row, col], det.score)
+                if strong[i]:
+                    rejected.append(Rejected(det, "lines-visible"))
             continue
         if not inside:
             rejected.append(Rejected(det, "off-board"))
@@ -136,13 +144,6 @@ def map_to_board(detections: list[Detection], size: int, geometry: RectifiedGeom
                 best[(row, col)] = i
         else:
             best[(row, col)] = i
-
-    if lines is not None:
-        for (row, col), i in list(best.items()):
-            if lines[row, col] >= params.lines_veto and detections[i].score < params.lines_veto_below:
-                rejected.append(Rejected(detections[i], "lines-visible"))
-                near_weak[row, col] = max(near_weak[row, col], detections[i].score)
-                del best[(row, col)]
 
     stone_scores = np.zeros((size, size))
     stones: dict[Point, Color] = {}
