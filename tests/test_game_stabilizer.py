@@ -62,7 +62,7 @@ def test_low_confidence_needs_more_frames():
     stab, clock = Stabilizer(GameConfig(size=9)), Clock()
     settle(stab, clock, EMPTY)
     weak = np.ones((9, 9))
-    weak[2, 2] = 0.35  # 3 * 0.7 / 0.35 = 6 frames
+    weak[2, 2] = 0.25  # 3 * 0.5 / 0.25 = 6 frames
     out = [stab.update(clock.reading(ONE, weak)) for _ in range(6)]
     assert out[:5] == [None] * 5 and out[5].position == ONE
 
@@ -127,7 +127,7 @@ def test_weak_disagreements_do_not_count_as_a_jump():
     settle(stab, clock, EMPTY)
     noisy = scatter(TWO, [(0, c) for c in range(9)])
     conf = np.ones((9, 9))
-    conf[0, :] = 0.3  # nine weak flips weigh 2.7 points
+    conf[0, :] = 0.2  # nine weak flips weigh 1.8 points
     out = [stab.update(clock.reading(noisy, conf)) for _ in range(3)]
     assert out[2].position == TWO and stab.last_status == "read"
 

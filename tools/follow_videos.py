@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import json
+import multiprocessing
 import sys
 import time
 import zlib
@@ -262,7 +263,7 @@ def report(
     )
 
 
-def game_config(game: PlayedGame, hidden_stone_frames: int = 0) -> GameConfig:
+def game_config(game: PlayedGame, hidden_stone_frames: int = GameConfig.hidden_stone_frames) -> GameConfig:
     return GameConfig(
         size=game.size, komi=game.komi, black_player=game.black, white_player=game.white,
         hidden_stone_frames=hidden_stone_frames,
@@ -351,6 +352,15 @@ def summary(reports: list[GameReport]) -> tuple[list[str], bool]:
     return lines, met
 
 
+def _follow_one(task: tuple[PlayedGame, int, argparse.Namespace]) -> GameReport:
+    game, seed, args = task
+    config = game_config(game, args.hidden_stone_frames)
+    if args.render:
+        return follow_rendered(game, seed, args.detector, args.frames_per_move, config=config)
+    noise = None if args.clean else ReadingNoise()
+    return follow_planned(game, seed, args.frames_per_move, noise, config)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--games", type=int, default=20, help="the first N games of the corpus")
@@ -360,9 +370,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clean", action="store_true", help="planned mode: exact readings, no detector noise")
     parser.add_argument("--render", action="store_true", help="render the frames and read them with --detector")
     parser.add_argument("--detector", type=Path, default=None, help="a .tflite stone detector (with --render)")
-    parser.add_argument("--hidden-stone-frames", type=int, default=0,
+    parser.add_argument("--hidden-stone-frames", type=int, default=GameConfig.hidden_stone_frames,
                         help="GameConfig.hidden_stone_frames: frames an unexplained stone going must hold (0: off)")
     parser.add_argument("--json", type=Path, default=None, help="write every game's report here")
+    parser.add_argument("--workers", type=int, default=1, help="games followed at once, one process each")
     parser.add_argument("--check", action="store_true", help="exit 1 when the targets are not met")
     args = parser.parse_args(argv)
     try:
@@ -375,17 +386,18 @@ def main(argv: list[str] | None = None) -> int:
         games = game_corpus(args.games)
         if args.moves is not None:
             games = [g.prefix(args.moves) for g in games]
+        tasks = [(game, seed, args) for seed in args.seeds for game in games]
         reports: list[GameReport] = []
-        for seed in args.seeds:
-            for game in games:
-                config = game_config(game, args.hidden_stone_frames)
-                if args.render:
-                    result = follow_rendered(game, seed, args.detector, args.frames_per_move, config=config)
-                else:
-                    noise = None if args.clean else ReadingNoise()
-                    result = follow_planned(game, seed, args.frames_per_move, noise, config)
-                reports.append(result)
-                print(result.line(), flush=True)
+        if args.workers > 1:
+            # spawn: each worker loads its own runtime rather than inheriting threads.
+            with multiprocessing.get_context("spawn").Pool(args.workers) as pool:
+                for result in pool.imap(_follow_one, tasks):
+                    reports.append(result)
+                    print(result.line(), flush=True)
+        else:
+            for task in tasks:
+                reports.append(_follow_one(task))
+                print(reports[-1].line(), flush=True)
         lines, met = summary(reports)
         print("\n".join(lines))
         if args.json is not None:

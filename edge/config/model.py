@@ -64,6 +64,8 @@ class GameSection(Section):
                                    "0.5-0.9, so weaker readings need more frames")
     occlusion_threshold: float = Field(0.02, gt=0, le=1, description="Share of board cells that changed look "
                                        "beyond which a frame is taken as a hand over the board and held back")
+    hidden_stone_frames: int = Field(10, ge=0, le=1000, description="Frames a stone that goes for no reason the rules "
+                                     "know (not a capture) must stay gone before it is believed (0: off)")
     sgf_dir: FilePath = Field(Path("/var/lib/goban-edge/games"), description="Where game records are written")
 
 

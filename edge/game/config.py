@@ -31,7 +31,9 @@ class GameConfig:
     `hidden_stone_frames` (0: off): while following a game, a stone that
     leaves the board for no reason the rules know (not a capture) is believed
     gone only after that many frames; fewer, and it was probably hidden by an
-    arm the occlusion estimate missed. Off, it goes like any other change.
+    arm the occlusion estimate missed (a hand reaching in over the board's edge
+    covers edge stones while changing too few cells to count as a hand). Off,
+    it goes like any other change: right for a series of still photos.
     """
 
     size: int = 19
@@ -42,13 +44,13 @@ class GameConfig:
     sgf_dir: Path | None = None
     stable_frames: int = 3
     stable_seconds: float = 0.0
-    confident_level: float = 0.7
+    confident_level: float = 0.5
     ignore_confidence: float = 0.15
     max_jump: int = 6
     jump_frames: int = 10
     occlusion_threshold: float = 0.02
     """Matches `edge.board.occlusion.OcclusionMeter`, whose estimate is the share of board cells changed."""
-    hidden_stone_frames: int = 0
+    hidden_stone_frames: int = 10
     # Bound of the search over move orders when several stones appear at once:
     # permutations of up to this many new stones are tried.
     max_search_stones: int = 6
