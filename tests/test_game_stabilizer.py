@@ -242,3 +242,23 @@ def test_stone_going_for_no_reason_waits_for_hidden_stone_frames_where_set():
     settle(stab, clock, start, frames=config.jump_frames)
     out = settle(stab, clock, with_stones(start, {BIG_CAPTURE: "b"}, remove=BIG_CAPTURE_VICTIMS))
     assert out[2] is not None and not out[2].via_jump
+
+
+def test_a_stone_hidden_before_it_settled_keeps_its_first_sighting():
+    """Black plays (2, 2); an arm that the occlusion estimate misses hides it; white and
+    black play again and all three settle together. (2, 2) must still count as seen
+    first, or the move order search would put black's second stone before it."""
+    stab, clock = Stabilizer(GameConfig(size=9)), Clock()
+    settle(stab, clock, EMPTY)
+    first = [stab.update(clock.reading(ONE)) for _ in range(2)]
+    seen_at = clock.t - 0.2
+    hidden = [stab.update(clock.reading(EMPTY)) for _ in range(2)]
+    later = Position(9, {(6, 6): "w", (4, 4): "b"})
+    assert [stab.update(clock.reading(later)) for _ in range(2)] == [None, None]
+    three = Position(9, {(2, 2): "b", (6, 6): "w", (4, 4): "b"})
+    out = [stab.update(clock.reading(three)) for _ in range(3)]
+    assert first + hidden == [None] * 4
+    change = next(c for c in out if c is not None)
+    assert change.position == three
+    assert change.first_seen[(2, 2)] == pytest.approx(seen_at)
+    assert change.first_seen[(2, 2)] < change.first_seen[(4, 4)]

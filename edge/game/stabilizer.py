@@ -118,7 +118,9 @@ class Stabilizer:
         self._seen = np.zeros((n, n), dtype=np.int8)
         self._seen_at = np.zeros((n, n), dtype=np.float64)
         self._seen_count = np.zeros((n, n), dtype=np.int32)
-        self._glimpsed: dict[Point, Color] = {}
+        # Stones seen for a while and then gone before they were accepted, with when they were
+        # first seen: a hand that hid a new stone must not make it look newer than the next one.
+        self._glimpsed: dict[Point, tuple[Color, float]] = {}
         self._jump: deque[tuple[np.ndarray, np.ndarray]] = deque()
         self.last_status: FrameStatus | None = None
 
@@ -209,7 +211,7 @@ class Stabilizer:
             & (self._seen_count >= max(1, self.config.stable_frames - 1))
         )
         for row, col in zip(*np.nonzero(gone)):
-            self._glimpsed[(int(row), int(col))] = _COLORS[int(self._seen[row, col])]
+            self._glimpsed[(int(row), int(col))] = (_COLORS[int(self._seen[row, col])], float(self._seen_at[row, col]))
         new = sure & (grid != self._seen)
         self._seen[new] = grid[new]
         self._seen_at[new] = t
@@ -267,7 +269,11 @@ class Stabilizer:
         first_seen = {
             point: float(self._seen_at[point]) if self._seen[point] == stable[point] else t for point in changed
         }
-        glimpsed = {point: color for point, color in self._glimpsed.items() if stable[point] == EMPTY}
+        for point in changed:
+            color, seen_at = self._glimpsed.get(point, (None, t))
+            if color is not None and _COLORS.get(int(stable[point])) == color:
+                first_seen[point] = min(first_seen[point], seen_at)
+        glimpsed = {point: color for point, (color, _) in self._glimpsed.items() if stable[point] == EMPTY}
         self._glimpsed.clear()
         return StableChange(array_to_position(stable), t, changed, first_seen=first_seen, glimpsed=glimpsed)
 
