@@ -208,8 +208,9 @@ def test_imago_expected_positions_give_implied_moves(series, first, last):
     names = [f"{series}_{k:03d}" for k in range(first, last + 1)]
     positions = [imago_position(name) for name in names]
     # Each photo is a settled still, not a video frame a hand may hide stones in: a
-    # stone missing from a photo is gone, so hidden_stone_frames does not apply.
-    follower = Follower(GameConfig(hidden_stone_frames=0))
+    # stone missing from a photo is gone and nothing is still settling, so neither
+    # hidden_stone_frames nor unexplained_wait applies.
+    follower = Follower(GameConfig(hidden_stone_frames=0, unexplained_wait=0))
     per_frame, _ = feed_positions(follower, positions, T0)
     batches = [sum(per_frame[3 * k: 3 * k + 3], []) for k in range(len(names))]
     assert isinstance(batches[0][0], NewGameEvent)

@@ -74,7 +74,7 @@ def test_round_trip_with_handicap_players_event_and_times():
 
 
 def test_corrections_become_setup_nodes_with_comments():
-    config = GameConfig(size=9)
+    config = GameConfig(size=9, unexplained_wait=0)
     rec = Recorder(config)
     rec.observe(Position(9), T0)
     rec.observe(Position(9, {(2, 2): "b"}), T0 + 1)

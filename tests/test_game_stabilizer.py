@@ -220,7 +220,7 @@ def test_stone_seen_then_gone_before_it_settled_is_reported_as_glimpsed():
 
 
 def test_stone_going_for_no_reason_waits_for_hidden_stone_frames_where_set():
-    config = GameConfig(size=9, hidden_stone_frames=6)
+    config = GameConfig(size=9, hidden_stone_frames=6, unexplained_wait=0)
     tracker = GameTracker(config)
     tracker.observe(TWO, 0.0)
     stab, clock = Stabilizer(config, explained=tracker.explained_removals), Clock()

@@ -45,7 +45,7 @@ def kinds(events):
 
 
 def tracker9(start: Position | None = None) -> GameTracker:
-    tracker = GameTracker(GameConfig(size=9))
+    tracker = GameTracker(GameConfig(size=9, unexplained_wait=0))
     tracker.observe(start if start is not None else Position(9), 0.0)
     return tracker
 
@@ -79,7 +79,7 @@ class Game:
 @pytest.mark.parametrize("name", REAL_GAMES)
 def test_real_game_replayed_position_by_position(name):
     size, moves = load_game(name)
-    tracker = GameTracker(GameConfig(size=size))
+    tracker = GameTracker(GameConfig(size=size, unexplained_wait=0))
     tracker.observe(Position(size), 0.0)
     events = []
     for i, position in enumerate(positions_after_moves(size, moves)):
@@ -93,7 +93,7 @@ def test_real_game_replayed_position_by_position(name):
 
 def test_1846_game_prisoners_and_ko_fight():
     size, moves = load_game(REAL_GAMES[0])
-    tracker = GameTracker(GameConfig(size=size))
+    tracker = GameTracker(GameConfig(size=size, unexplained_wait=0))
     tracker.observe(Position(size), 0.0)
     for i, position in enumerate(positions_after_moves(size, moves)):
         tracker.observe(position, float(i + 1))
@@ -109,7 +109,7 @@ def test_1846_game_prisoners_and_ko_fight():
 
 
 def test_new_game_starts_on_empty_board_black_to_play():
-    tracker = GameTracker(GameConfig(size=9))
+    tracker = GameTracker(GameConfig(size=9, unexplained_wait=0))
     (event,) = tracker.observe(Position(9), 5.0)
     assert isinstance(event, NewGameEvent)
     assert (event.handicap, event.size, event.to_play) == (0, 9, "b")
@@ -237,7 +237,7 @@ def test_immediate_ko_retake_is_never_a_move():
     assert retaken == diagram(KO_START)
     assert kinds(game.observe(retaken)) == ["UndoEvent"]
     # Where take-backs are off, the retake is flagged instead.
-    strict = GameTracker(GameConfig(size=9, max_undo=0))
+    strict = GameTracker(GameConfig(size=9, max_undo=0, unexplained_wait=0))
     strict.observe(diagram(KO_START), 0.0)
     strict.observe(with_stones(diagram(KO_START), {KO_TAKE: "b"}, remove=[KO_RETAKE]), 1.0)
     events = strict.observe(retaken, 2.0)
@@ -388,7 +388,7 @@ def test_handicap_stones_placed_one_by_one():
 
 
 def test_handicap_stones_seen_at_once_19x19():
-    tracker = GameTracker(GameConfig())
+    tracker = GameTracker(GameConfig(unexplained_wait=0))
     tracker.observe(Position(19), 0.0)
     hoshi = {(3, 3): "b", (3, 15): "b", (15, 3): "b", (15, 15): "b"}
     (event,) = tracker.observe(Position(19, hoshi), 1.0)
@@ -421,7 +421,7 @@ def test_cleared_board_ends_the_game_and_starts_a_new_one():
 
 
 def test_game_ids_stay_unique_within_a_second():
-    tracker = GameTracker(GameConfig(size=9))
+    tracker = GameTracker(GameConfig(size=9, unexplained_wait=0))
     ids = [tracker.observe(Position(9), 0.0)[0].game_id]
     for _ in range(2):
         tracker.observe(Position(9, {(2, 2): "b"}), 0.5)
@@ -459,6 +459,34 @@ def test_too_many_new_stones_resync():
 
 
 def test_wrong_board_size_is_bad_input():
-    tracker = GameTracker(GameConfig(size=9))
+    tracker = GameTracker(GameConfig(size=9, unexplained_wait=0))
     with pytest.raises(BadInputError, match="13x13 but the game is 9x9"):
         tracker.observe(Position(13), 0.0)
+
+
+def test_stone_out_of_turn_waits_for_the_move_still_settling():
+    """Black's move was seen weakly and settles a moment after white's answer: with the
+    wait, both are recorded in order and nothing is flagged."""
+    tracker = GameTracker(GameConfig(size=9, unexplained_wait=2.0))
+    tracker.observe(Position(9), 0.0)
+    one = Position(9, {(2, 2): "b"})
+    assert moves_of(tracker.observe(one, 1.0)) == [("b", (2, 2))]
+    early_white = with_stones(one, {(6, 6): "w", (4, 4): "w"})
+    assert tracker.observe(early_white, 2.0) == []
+    assert tracker.recheck(3.0) == []
+    both = with_stones(early_white, {(3, 3): "b"})
+    events = tracker.observe(both, 3.5, first_seen={(3, 3): 1.5, (6, 6): 1.9, (4, 4): 3.4})
+    assert moves_of(events) == [("w", (6, 6)), ("b", (3, 3)), ("w", (4, 4))]
+    assert not [e for e in events if isinstance(e, CorrectionEvent)]
+
+
+def test_unexplained_change_is_recorded_with_its_correction_once_the_wait_is_over():
+    tracker = GameTracker(GameConfig(size=9, unexplained_wait=2.0))
+    tracker.observe(Position(9), 0.0)
+    tracker.observe(Position(9, {(2, 2): "b"}), 1.0)
+    assert tracker.observe(Position(9, {(2, 2): "b", (5, 6): "b"}), 2.0) == []
+    assert tracker.recheck(3.9) == []
+    events = tracker.recheck(4.0)
+    assert moves_of(events) == [("b", (5, 6))]
+    assert [e.kind for e in events if isinstance(e, CorrectionEvent)] == ["out_of_turn"]
+    assert tracker.recheck(9.0) == []

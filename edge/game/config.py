@@ -56,6 +56,11 @@ class GameConfig:
     max_search_stones: int = 6
     # How many moves back a take-back may reach (the position must match exactly).
     max_undo: int = 2
+    unexplained_wait: float = 2.0
+    """Seconds a change that no legal sequence of moves explains waits for the next change
+    before it is recorded with corrections: a weakly seen move that settles a moment later
+    (a stone out of turn usually means the other colour's move is still settling) then
+    makes the whole change legal. 0 records corrections at once."""
 
     def __post_init__(self) -> None:
         if not 2 <= self.size <= 25:
@@ -85,6 +90,8 @@ class GameConfig:
             raise ConfigError(f"game.occlusion_threshold {self.occlusion_threshold} is outside (0, 1]")
         if not 1 <= self.max_search_stones <= 8:
             raise ConfigError(f"game.max_search_stones {self.max_search_stones} is outside 1..8")
+        if not 0.0 <= self.unexplained_wait <= 600.0:
+            raise ConfigError(f"game.unexplained_wait {self.unexplained_wait} is outside 0..600 seconds")
         if self.max_undo < 0:
             raise ConfigError(f"game.max_undo {self.max_undo} must not be negative")
         if self.sgf_dir is not None and not isinstance(self.sgf_dir, Path):

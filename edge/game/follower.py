@@ -75,7 +75,7 @@ class Follower:
     def feed(self, reading: FrameReading) -> list[GameEvent]:
         change = self.stabilizer.update(reading)
         if change is None:
-            return []
+            return self._handle(self.tracker.recheck(reading.timestamp))
         self.last_change = change
         return self._handle(
             self.tracker.observe(change.position, change.timestamp, change.first_seen, change.glimpsed)

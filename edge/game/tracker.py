@@ -200,6 +200,10 @@ class GameTracker:
         restated = self._try_handicap(observed, timestamp)
         if restated:
             return restated
+        if self._deferred is not None:
+            since, seen_before, glimpsed_before = self._deferred
+            first_seen = {**seen_before, **(first_seen or {})}
+            glimpsed = {**glimpsed_before, **(glimpsed or {})}
         plan = explain(
             self._board,
             self._to_play,
@@ -215,9 +219,23 @@ class GameTracker:
             seen_at=first_seen,
             glimpsed=glimpsed,
         )
+        if plan is None or not plan.is_clean:
+            since = timestamp if self._deferred is None else self._deferred[0]
+            if timestamp - since < self.config.unexplained_wait:
+                self._deferred = (since, dict(first_seen or {}), dict(glimpsed or {}))
+                return []
+        self._deferred = None
         if plan is None:
             return self._resync(observed, added, removed, timestamp)
         return self._apply(plan, observed, timestamp)
+
+    def recheck(self, timestamp: float) -> list[GameEvent]:
+        """Record a change held back as unexplained once it has waited `unexplained_wait`."""
+        if self._deferred is None or self._last_seen is None:
+            return []
+        if timestamp - self._deferred[0] < self.config.unexplained_wait:
+            return []
+        return self.observe(self._last_seen, timestamp)
 
     # -- lifecycle ---------------------------------------------------------------
 
@@ -234,6 +252,8 @@ class GameTracker:
         self._ghosts: dict[Point, tuple[Color, int]] = {}
         self._handicap = 0
         self._corrected = False
+        # An unexplained change waiting for the next one: since when, and its first sightings.
+        self._deferred: tuple[float, dict[Point, float], dict[Point, Color]] | None = None
 
     def _start(self, position: Position, timestamp: float, same_game: bool = False) -> list[GameEvent]:
         if not same_game:
