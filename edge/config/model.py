@@ -66,6 +66,8 @@ class GameSection(Section):
                                        "beyond which a frame is taken as a hand over the board and held back")
     hidden_stone_frames: int = Field(10, ge=0, le=1000, description="Frames a stone that goes for no reason the rules "
                                      "know (not a capture) must stay gone before it is believed (0: off)")
+    unexplained_wait: float = Field(2.0, ge=0, le=600, description="Seconds a change no legal sequence of moves "
+                                    "explains waits for the next change before it is recorded with corrections")
     sgf_dir: FilePath = Field(Path("/var/lib/goban-edge/games"), description="Where game records are written")
 
 
