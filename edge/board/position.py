@@ -8,7 +8,7 @@ Colours are sgfmill's `"b"` and `"w"`; an empty point is absent.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator, Literal, Mapping
+from typing import Callable, Iterable, Iterator, Literal, Mapping
 
 Color = Literal["b", "w"]
 Point = tuple[int, int]
@@ -99,19 +99,24 @@ class Position:
         return "\n".join([head, *body, head])
 
     def symmetries(self) -> list["Position"]:
-        """The 8 images of this position under the board's rotations and reflections."""
-        n = self.size - 1
-        maps = [
-            lambda r, c: (r, c),
-            lambda r, c: (c, n - r),
-            lambda r, c: (n - r, n - c),
-            lambda r, c: (n - c, r),
-            lambda r, c: (r, n - c),
-            lambda r, c: (n - r, c),
-            lambda r, c: (c, r),
-            lambda r, c: (n - c, n - r),
-        ]
+        """The 8 images of this position under the board's rotations and reflections
+        (the first 4 are the rotations, identity first)."""
         return [
             Position(self.size, {f(r, c): color for (r, c), color in self.stones.items()})
-            for f in maps
+            for f in symmetry_maps(self.size)
         ]
+
+
+def symmetry_maps(size: int) -> list[Callable[[int, int], Point]]:
+    """Point maps of the board's 8 symmetries, in `Position.symmetries` order."""
+    n = size - 1
+    return [
+        lambda r, c: (r, c),
+        lambda r, c: (c, n - r),
+        lambda r, c: (n - r, n - c),
+        lambda r, c: (n - c, r),
+        lambda r, c: (r, n - c),
+        lambda r, c: (n - r, c),
+        lambda r, c: (c, r),
+        lambda r, c: (n - c, n - r),
+    ]

@@ -9,24 +9,37 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import json
+import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
 from calibration.store import Calibration, load
 from edge.atomic import atomic_write_bytes
+from edge.board.mapping import MappingParams
+from edge.board.position import Position, symmetry_maps
+from edge.capture.base import Frame
 from edge.capture.folder import FolderSource
 from edge.capture.opencv import OpenCvSource
 from edge.cli.args import board_size
 from edge.cli.read import calibrate_image
-from edge.detect.detector import DEFAULT_MODEL, StoneDetector
-from edge.errors import BadInputError
-from edge.follow import GameSession, event_line
 from edge.config import AppConfig
 from edge.config.load import game_config
 from edge.config.model import GameSection
+from edge.detect.detector import DEFAULT_MODEL, StoneDetector
+from edge.errors import BadInputError, GobanError
+from edge.follow import GameSession, event_line
+from edge.game.events import GameEvent
 from edge.game.follower import Follower
+from edge.game.stabilizer import FrameReading
 from edge.reading import BoardReader
+
+
+STILL_CONFIDENCE = MappingParams().score_threshold
+"""With --stills, the confidence a point's reading needs: whatever the reader places a stone for."""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -39,6 +52,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--sgf", type=Path, required=True, help="where to write the game record")
     p.add_argument("--json-events", action="store_true", help="print each move and correction as a JSON line")
     p.add_argument("--fps", type=float, default=10.0, help="frame rate of an image folder")
+    p.add_argument("--stills", action="store_true",
+                   help="the folder holds one still photo per move (hands away), not video frames: each "
+                        "photo is taken as it reads, and found afresh unless --calibration/--corners")
     p.add_argument("--model", type=Path, default=DEFAULT_MODEL)
     p.add_argument("--komi", type=float, default=6.5)
     p.add_argument("--black", default="")
@@ -72,29 +88,70 @@ def _replay(args: argparse.Namespace, source) -> int:
     settings = AppConfig().model_copy(update={"game": GameSection(komi=args.komi, black=args.black, white=args.white)})
     # The record goes to --sgf only, not to the daemon's game directory.
     config = dataclasses.replace(game_config(settings, size), sgf_dir=None)
-    session = GameSession(
-        BoardReader(StoneDetector.load(args.model, delegate="cpu", threads=2, score_threshold=0.1)),
-        Follower(config), calibration, size, time_offset=time.time(),
-    )
+    if args.stills:
+        # A photo is a settled view: one reading of it is the evidence, every stone the
+        # reader places counts, and nothing is still settling or hidden by an arm.
+        config = dataclasses.replace(config, stable_frames=1, stable_seconds=0.0, confident_level=STILL_CONFIDENCE,
+                                     hidden_stone_frames=0, unexplained_wait=0.0)
+    reader = BoardReader(StoneDetector.load(args.model, delegate="cpu", threads=2, score_threshold=0.1))
+    follower = Follower(config)
+    offset = time.time()
+    if args.stills:
+        fixed = calibration if (args.calibration or args.corners) else None
+        step = functools.partial(_still_events, reader, follower, fixed, size, offset, str(args.source))
+    else:
+        session = GameSession(reader, follower, calibration, size, time_offset=offset)
+        step = lambda frame, _: session.process(frame).events  # noqa: E731
     frames = moves = corrections = 0
     frame = first
     while frame is not None:
-        outcome = session.process(frame)
+        events = step(frame, frames)
         frames += 1
-        for event in outcome.events:
+        for event in events:
             line = event_line(event)
             moves += line["event"] == "move"
             corrections += line["event"] == "correction"
             if args.json_events:
                 print(json.dumps(line), flush=True)
-        if outcome.events and session.follower.sgf_bytes() is not None:
+        if events and follower.sgf_bytes() is not None:
             # Written after every batch of events, atomically: a crash loses at most the move in flight.
-            atomic_write_bytes(args.sgf, session.follower.sgf_bytes())
+            atomic_write_bytes(args.sgf, follower.sgf_bytes())
         frame = source.read()
-    sgf = session.follower.sgf_bytes()
+    sgf = follower.sgf_bytes()
     if sgf is None:
         raise BadInputError(f"{args.source}: no game was seen in {frames} frames")
     atomic_write_bytes(args.sgf, sgf)
     summary = f"{frames} frames, {moves} moves, {corrections} corrections -> {args.sgf}"
     print(json.dumps({"summary": summary}) if args.json_events else summary)
     return 0
+
+
+def _still_events(reader: BoardReader, follower: Follower, calibration: Calibration | None, size: int,
+                  offset: float, source: str, frame: Frame, number: int) -> list[GameEvent]:
+    """One still photo: found afresh (a hand-held camera frames each photo differently,
+    even turned), read, and turned to face the way the game so far does."""
+    if calibration is None:
+        try:
+            calibration = calibrate_image(frame.image, size, None, f"{source} photo {number + 1}")
+        except GobanError as exc:
+            print(f"goban-edge replay: photo {number + 1} skipped: {exc}", file=sys.stderr)
+            return []
+    reading = reader.read(frame.image, calibration, size).reading
+    position, confidence = _facing(reading.position, reading.confidence, follower.stable_position)
+    return follower.feed(FrameReading(frame.timestamp + offset, position, confidence))
+
+
+def _facing(position: Position, confidence: np.ndarray, stable: Position | None) -> tuple[Position, np.ndarray]:
+    """The rotation of a reading that agrees best with the stable position (ties: as read)."""
+    if stable is None:
+        return position, confidence
+    best = (-1, position, confidence)
+    for turn in symmetry_maps(position.size)[:4]:
+        turned = Position(position.size, {turn(r, c): color for (r, c), color in position.stones.items()})
+        agree = sum(turned[p] == stable[p] for p in {*turned.stones, *stable.stones})
+        if agree > best[0]:
+            grid = np.empty_like(confidence)
+            for (r, c), value in np.ndenumerate(confidence):
+                grid[turn(r, c)] = value
+            best = (agree, turned, grid)
+    return best[1], best[2]
