@@ -29,7 +29,7 @@ from support.mosquitto import (  # noqa: F401  (mosquitto is a fixture)
 
 from edge.config import parse_config
 from edge.config.load import mqtt_config
-from edge.publish import CommandResult, MqttConfig, NewGame, Publisher
+from edge.publish import CommandResult, NewGame, Publisher
 
 CLUB = Path(__file__).resolve().parents[1] / "systemd" / "mosquitto"
 BOARD_SECRET = "s3cret-board-Pw!9"

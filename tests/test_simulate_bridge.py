@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import re
 import threading
-import time
 from pathlib import Path
 
 from support.mosquitto import MqttRecorder, mosquitto  # noqa: F401  (mosquitto is a fixture)

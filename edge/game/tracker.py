@@ -201,7 +201,7 @@ class GameTracker:
         if restated:
             return restated
         if self._deferred is not None:
-            since, seen_before, glimpsed_before = self._deferred
+            _, seen_before, glimpsed_before = self._deferred
             first_seen = {**seen_before, **(first_seen or {})}
             glimpsed = {**glimpsed_before, **(glimpsed or {})}
         plan = explain(
