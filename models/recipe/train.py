@@ -28,7 +28,7 @@ from edge.detect.decode import OFFSET_SPAN  # noqa: E402
 import export  # noqa: E402
 import network  # noqa: E402
 
-RECIPE_VERSION = "2"
+RECIPE_VERSION = "3"
 TRAIN_SEED_BASE = 0
 """Training renders use seeds TRAIN_SEED_BASE .. + n; validation starts at 10,000,000."""
 
@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", type=Path, default=Path("models"))
     ap.add_argument("--train-images", type=int, default=7000)
-    ap.add_argument("--epochs", type=int, default=12)
+    ap.add_argument("--epochs", type=int, default=24)
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--seed", type=int, default=1234)
