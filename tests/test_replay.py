@@ -15,6 +15,7 @@ from sgfmill.sgf_properties import interpret_go_point
 
 from edge.board.position import Point, symmetry_maps
 from edge.cli.main import main
+from edge.cli.replay import stills_config
 from edge.game import FrameReading, Follower, GameConfig, MoveEvent
 from game_data import IMAGO, imago_position, sgf_replay
 
@@ -85,7 +86,7 @@ def test_imago_photo_runs_replay_to_the_implied_moves(series: str, first: int, l
     assert code == 0
     _, recorded, _, _ = sgf_replay((tmp_path / "run.sgf").read_bytes())
     # The moves the expected positions imply, through the same follower settings.
-    follower = Follower(GameConfig(stable_frames=1, confident_level=0.3, hidden_stone_frames=0, unexplained_wait=0))
+    follower = Follower(stills_config(GameConfig()))
     implied: list[Move] = []
     for t, name in enumerate(names):
         implied += [(e.color, e.point) for e in follower.feed(FrameReading(float(t), imago_position(name)))

@@ -21,6 +21,7 @@ from sgfmill import sgf
 
 from edge.board.position import Position, symmetry_maps
 from edge.cli.main import main as goban_edge
+from edge.cli.replay import stills_config
 from edge.game import Follower, FrameReading, GameConfig, MoveEvent
 
 RUNS = [("t1", 1, 11), ("t2", 0, 11), ("t2", 50, 54), ("t2", 75, 79), ("t2", 100, 104), ("t3", 0, 11), ("t3", 50, 51)]
@@ -50,7 +51,7 @@ def follow_run(imago: Path, series: str, first: int, last: int) -> tuple[bool, l
         with contextlib.redirect_stdout(out):
             goban_edge(["replay", str(photos), "--stills", "--json-events", "--sgf", str(Path(tmp) / "run.sgf")])
         recorded = _recorded(Path(tmp) / "run.sgf")
-    follower = Follower(GameConfig(stable_frames=1, confident_level=0.3, hidden_stone_frames=0, unexplained_wait=0))
+    follower = Follower(stills_config(GameConfig()))
     implied = []
     for t, name in enumerate(names):
         position = Position.from_rows(_file(imago, name, ".txt").read_text().splitlines())

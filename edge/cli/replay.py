@@ -32,14 +32,20 @@ from edge.config.model import GameSection
 from edge.detect.detector import DEFAULT_MODEL, StoneDetector
 from edge.errors import BadInputError, GobanError
 from edge.follow import GameSession, event_line
+from edge.game.config import GameConfig
 from edge.game.events import GameEvent
 from edge.game.follower import Follower
 from edge.game.stabilizer import FrameReading
 from edge.reading import BoardReader
 
 
-STILL_CONFIDENCE = MappingParams().score_threshold
-"""With --stills, the confidence a point's reading needs: whatever the reader places a stone for."""
+def stills_config(config: GameConfig) -> GameConfig:
+    """Following a series of still photos, one per move: a photo is a settled view, so one
+    reading of it is the evidence, every stone the reader places counts (its score threshold),
+    and nothing is still settling or hidden by an arm."""
+    return dataclasses.replace(config, stable_frames=1, stable_seconds=0.0,
+                               confident_level=MappingParams().score_threshold,
+                               hidden_stone_frames=0, unexplained_wait=0.0)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -89,10 +95,7 @@ def _replay(args: argparse.Namespace, source) -> int:
     # The record goes to --sgf only, not to the daemon's game directory.
     config = dataclasses.replace(game_config(settings, size), sgf_dir=None)
     if args.stills:
-        # A photo is a settled view: one reading of it is the evidence, every stone the
-        # reader places counts, and nothing is still settling or hidden by an arm.
-        config = dataclasses.replace(config, stable_frames=1, stable_seconds=0.0, confident_level=STILL_CONFIDENCE,
-                                     hidden_stone_frames=0, unexplained_wait=0.0)
+        config = stills_config(config)
     reader = BoardReader(StoneDetector.load(args.model, delegate="cpu", threads=2, score_threshold=0.1))
     follower = Follower(config)
     offset = time.time()
