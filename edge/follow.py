@@ -76,7 +76,10 @@ def move_message(event: GameEvent, follower: Follower, size: int) -> dict[str, A
         base = {"game_id": game_id, "size": size, "move_number": event.number, "color": event.color}
         if event.point is None:
             return {**base, "kind": "pass"}
-        return {**base, "kind": "move", "point": list(event.point), "captured": [list(p) for p in event.captures]}
+        message = {**base, "kind": "move", "point": list(event.point), "captured": [list(p) for p in event.captures]}
+        if event.inferred_order:
+            message["inferred_order"] = True
+        return message
     if isinstance(event, (CorrectionEvent, UndoEvent)):
         return {"game_id": game_id, "size": size, "move_number": follower.move_number, "kind": "correction",
                 "rows": follower.position.rows()}

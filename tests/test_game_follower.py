@@ -285,3 +285,16 @@ def test_set_players_rewrites_record(tmp_path):
     follower.set_players("Honinbo", "Yasui")
     game, _, _, _ = sgf_replay((tmp_path / f"{follower.game_id}.sgf").read_bytes())
     assert (game.get_player_name("b"), game.get_player_name("w")) == ("Honinbo", "Yasui")
+
+
+def test_move_message_says_when_the_order_was_inferred():
+    """Moves recorded from several stones seen at once carry `inferred_order` to MQTT."""
+    from edge.follow import move_message
+    from edge.publish.payloads import move_payload
+
+    follower = Follower(GameConfig(size=9))
+    plain = move_message(MoveEvent(1, "b", (2, 2), [], T0), follower, 9)
+    inferred = move_message(MoveEvent(2, "w", (6, 6), [], T0, inferred_order=True), follower, 9)
+    assert plain is not None and "inferred_order" not in plain
+    assert inferred is not None and inferred["inferred_order"] is True
+    assert b'"inferred_order":true' in move_payload(inferred, "t1", "s", 1, T0).replace(b" ", b"")

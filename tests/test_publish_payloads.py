@@ -104,6 +104,10 @@ def test_move_pass_and_correction_events_match_the_schema(schema: Any) -> None:
     doc = schema("move", move_payload({**common, "kind": "move", "color": "b", "point": [3, 15],
                                        "captured": [[3, 16]]}, "t1", STREAM, 7, NOW))
     assert (doc["seq"], doc["stream"], doc["sgf"], doc["captured"]) == (7, STREAM, "pd", [[3, 16]])
+    assert "inferred_order" not in doc
+    doc = schema("move", move_payload({**common, "kind": "move", "color": "w", "point": [3, 3], "captured": [],
+                                       "inferred_order": True}, "t1", STREAM, 7, NOW))
+    assert doc["inferred_order"] is True
     doc = schema("move", move_payload({**common, "kind": "pass", "color": "w"}, "t1", STREAM, 8, NOW))
     assert "point" not in doc
     rows = ["." * 19] * 19
@@ -121,6 +125,8 @@ def test_move_pass_and_correction_events_match_the_schema(schema: Any) -> None:
         ({"kind": "correction"}, "needs rows"),
         ({"kind": "resign", "color": "w"}, "kind"),
         ({"kind": "move", "color": "x", "point": [1, 1]}, "color"),
+        ({"kind": "move", "color": "b", "point": [1, 1], "inferred_order": "yes"}, "inferred_order"),
+        ({"kind": "pass", "color": "b", "inferred_order": True}, "does not take inferred_order"),
     ],
 )
 def test_bad_move_events_name_the_fault(event: dict[str, Any], fragment: str) -> None:

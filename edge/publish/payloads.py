@@ -67,7 +67,7 @@ def move_payload(event: Mapping[str, Any], board_id: str, stream: str, seq: int,
     _check("move", event, _MOVE, {"game_id", "size", "move_number", "kind"})
     kind, size = event["kind"], event["size"]
     needs = {"move": {"color", "point"}, "pass": {"color"}, "correction": {"rows"}}[kind]
-    allowed = needs | {"captured"} if kind == "move" else needs
+    allowed = needs | {"captured", "inferred_order"} if kind == "move" else needs
     missing = sorted(needs - event.keys())
     if missing:
         raise BadInputError(f"move payload: a {kind} event needs {', '.join(missing)}")
@@ -90,6 +90,8 @@ def move_payload(event: Mapping[str, Any], board_id: str, stream: str, seq: int,
         for p in captured:
             _check_point("move", "captured", p, size)
         body["captured"] = [list(p) for p in captured]
+        if event.get("inferred_order"):
+            body["inferred_order"] = True
     if kind == "correction":
         _check_rows("move", event["rows"], size)
         body["rows"] = list(event["rows"])
@@ -226,6 +228,7 @@ _MOVE: dict[str, tuple[Check, str]] = {
     "color": (_color, "'b' or 'w'"),
     "point": (_nullable(_point), "[row, col]"),
     "captured": (lambda v: isinstance(v, (list, tuple)) and all(_point(p) for p in v), "a list of [row, col]"),
+    "inferred_order": (lambda v: isinstance(v, bool), "true or false"),
     "rows": _STATE["rows"],
 }
 _STATUS: dict[str, tuple[Check, str]] = {
