@@ -29,6 +29,7 @@ spell long enough to publish it. Totals follow; --json writes everything.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
 import json
 import multiprocessing
@@ -388,16 +389,12 @@ def main(argv: list[str] | None = None) -> int:
             games = [g.prefix(args.moves) for g in games]
         tasks = [(game, seed, args) for seed in args.seeds for game in games]
         reports: list[GameReport] = []
-        if args.workers > 1:
-            # spawn: each worker loads its own runtime rather than inheriting threads.
-            with multiprocessing.get_context("spawn").Pool(args.workers) as pool:
-                for result in pool.imap(_follow_one, tasks):
-                    reports.append(result)
-                    print(result.line(), flush=True)
-        else:
-            for task in tasks:
-                reports.append(_follow_one(task))
-                print(reports[-1].line(), flush=True)
+        # spawn: each worker loads its own runtime rather than inheriting threads.
+        pool = multiprocessing.get_context("spawn").Pool(args.workers) if args.workers > 1 else None
+        with pool or contextlib.nullcontext():
+            for result in (pool.imap(_follow_one, tasks) if pool else map(_follow_one, tasks)):
+                reports.append(result)
+                print(result.line(), flush=True)
         lines, met = summary(reports)
         print("\n".join(lines))
         if args.json is not None:
