@@ -9,9 +9,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+import numpy as np
+
 from edge.board.occlusion import OcclusionMeter
 from edge.capture.base import Frame
-from edge.board.position import opponent
+from edge.board.position import Position, opponent
 from edge.game.events import CorrectionEvent, GameEvent, MoveEvent, UndoEvent
 from edge.game.follower import Follower
 from edge.game.stabilizer import FrameReading
@@ -26,42 +28,64 @@ class FrameOutcome:
     events: list[GameEvent]
 
 
+class BoardWatch:
+    """One board's readings in, game events out: the occlusion meter in front of the follower.
+
+    Split from the reading so that readings recorded once can be followed
+    again (tools/follow_videos.py --cache) exactly as live.
+    """
+
+    def __init__(self, follower: Follower, size: int) -> None:
+        self.follower = follower
+        self.size = size
+        self.occlusion = OcclusionMeter(size)
+
+    def recalibrated(self) -> None:
+        """New geometry: nothing seen before counts as stable."""
+        self.occlusion = OcclusionMeter(self.size)
+        self.follower.stabilizer.reset()
+
+    def follow(self, timestamp: float, position: Position | None, confidence: np.ndarray | None,
+               cells: np.ndarray) -> tuple[float, list[GameEvent]]:
+        """Feed one frame's reading and look (`OcclusionMeter.cells`); its occlusion and the events."""
+        occlusion = self.occlusion.measure(cells)
+        before = self.follower.stable_position
+        events = self.follower.feed(FrameReading(timestamp, position, confidence, occlusion))
+        stable = self.follower.stable_position
+        # A calm frame that agrees with the stable position becomes the new look of the board,
+        # so slow light drift and newly placed stones never read as a hand.
+        calm = occlusion < self.follower.config.occlusion_threshold
+        if stable is not None and (stable != before or (calm and position == stable)):
+            self.occlusion.set_reference(cells)
+        return occlusion, events
+
+
 class GameSession:
     """One board followed frame by frame; `rectifier` can be swapped after recalibration."""
 
     def __init__(self, reader: BoardReader, follower: Follower, rectifier: Rectifier, size: int,
                  time_offset: float = 0.0) -> None:
         self.reader = reader
-        self.follower = follower
         self.rectifier = rectifier
         self.size = size
         self.time_offset = time_offset
         """Added to frame timestamps: recordings run on a frame clock starting at 0."""
-        self.occlusion = OcclusionMeter(size)
+        self.watch = BoardWatch(follower, size)
+
+    @property
+    def follower(self) -> Follower:
+        return self.watch.follower
 
     def recalibrated(self, rectifier: Rectifier) -> None:
         """The board or camera moved: new geometry, and nothing seen before counts as stable."""
         self.rectifier = rectifier
-        self.occlusion = OcclusionMeter(self.size)
-        self.follower.stabilizer.reset()
+        self.watch.recalibrated()
 
     def process(self, frame: Frame) -> FrameOutcome:
         result = self.reader.read(frame.image, self.rectifier, self.size)
-        occlusion = self.occlusion.measure(result.rectified)
-        reading = FrameReading(
-            timestamp=frame.timestamp + self.time_offset,
-            position=result.reading.position,
-            confidence=result.reading.confidence,
-            occlusion=occlusion,
-        )
-        before = self.follower.stable_position
-        events = self.follower.feed(reading)
-        stable = self.follower.stable_position
-        # A calm frame that agrees with the stable position becomes the new look of the board,
-        # so slow light drift and newly placed stones never read as a hand.
-        calm = occlusion < self.follower.config.occlusion_threshold
-        if stable is not None and (stable != before or (calm and result.reading.position == stable)):
-            self.occlusion.set_reference(result.rectified)
+        occlusion, events = self.watch.follow(
+            frame.timestamp + self.time_offset, result.reading.position, result.reading.confidence,
+            self.watch.occlusion.cells(result.rectified))
         return FrameOutcome(result, occlusion, events)
 
 

@@ -3,7 +3,7 @@
 
     python tools/follow_videos.py [--games 20] [--seeds 0 1 2 3] [--frames-per-move 10] [--moves N] [--clean]
     python tools/follow_videos.py --render --detector models/stones_int8.tflite --games 3 --moves 40 --seeds 0 \
-        [--hidden-stone-frames 10]
+        [--hidden-stone-frames 10] [--cache /tmp/readings]
 
 Games are `edge.synth.games.game_corpus` (the real professional records first,
 then generated ones), each filmed as `edge.synth.video` lays it out: hands
@@ -15,7 +15,8 @@ weak random flips, a few unreadable frames -- and frames with a hand in the
 picture flagged as occluded; the readings go through `edge.game.Follower`.
 Render mode (--render) runs the whole reading path on rendered frames: each
 frame through `edge.reading.BoardReader` (the given .tflite detector, on the
-CPU) and `edge.follow.GameSession` (occlusion meter + follower); the reader
+CPU), then `edge.follow.BoardWatch` (occlusion meter + follower), as in the
+appliance's `GameSession`; --cache keeps the readings for the next run; the reader
 sees the board in the frame of the image's corners, so the filmed game's
 moves are turned into that frame (`Scene.to_view`) before comparing.
 
@@ -31,6 +32,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import difflib
+import hashlib
 import json
 import multiprocessing
 import sys
@@ -291,39 +293,77 @@ def follow_planned(
     return report(game, plan, list(game.moves), follower, events, calm, readable, time.perf_counter() - started)
 
 
+def rendered_readings(
+    game: PlayedGame, plan: VideoPlan, detector: Path, width: int, height: int,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, np.ndarray]:
+    """Render the video of `game` and read each frame: all that following it needs, as arrays."""
+    # The reading path pulls in the LiteRT runtime: only this mode needs it.
+    from edge.board.occlusion import OcclusionMeter
+    from edge.detect.detector import StoneDetector
+    from edge.reading import BoardReader
+    from edge.rectify.warp import CornerRectifier
+    from edge.synth.video import render_game_video
+
+    reader = BoardReader(StoneDetector.load(detector, delegate="cpu", threads=1, score_threshold=0.1))
+    meter = OcclusionMeter(game.size)
+    rectifier: CornerRectifier | None = None
+    columns: dict[str, list] = {"timestamp": [], "rows": [], "confidence": [], "cells": [], "calm": []}
+    for frame in render_game_video(game, plan.seed, width=width, height=height, plan=plan):
+        rectifier = rectifier or CornerRectifier(frame.corners)
+        result = reader.read(frame.image, rectifier, game.size)
+        columns["timestamp"].append(frame.timestamp)
+        columns["rows"].append("".join(result.reading.position.rows()))
+        columns["confidence"].append(result.reading.confidence)
+        columns["cells"].append(meter.cells(result.rectified))
+        columns["calm"].append(not frame.occluded)
+        if progress is not None:
+            progress(frame.index + 1, len(plan.frames))
+    return {k: np.asarray(v) for k, v in columns.items()}
+
+
 def follow_rendered(
     game: PlayedGame, seed: int, detector: Path, frames_per_move: int = 10, width: int = 640, height: int = 480,
     config: GameConfig | None = None, progress: Callable[[int, int], None] | None = None,
+    cache: Path | None = None,
 ) -> GameReport:
-    """Follow the rendered video of `game` through the detector, the reader and a GameSession."""
-    # The reading path pulls in the LiteRT runtime: only this mode needs it.
-    from edge.capture.base import Frame
-    from edge.detect.detector import StoneDetector
-    from edge.follow import GameSession
-    from edge.reading import BoardReader
-    from edge.rectify.warp import CornerRectifier
-    from edge.synth.video import render_game_video, video_scene
+    """Follow the rendered video of `game` through the detector, the reader and a BoardWatch.
+
+    With `cache`, each video's readings are kept there (keyed by game, seed,
+    frame layout and detector file) and read back instead of rendering again,
+    so that changes to the follower can be tried in seconds. The key does not
+    cover the reading code: empty the folder after changing it.
+    """
+    from edge.follow import BoardWatch
+    from edge.synth.video import video_scene
 
     started = time.perf_counter()
     plan = plan_game_video(game, seed, frames_per_move=frames_per_move)
     scene = video_scene(game, seed, width=width, height=height)
     expected = [(color, scene.to_view(point)) for color, point in game.moves]
-    reader = BoardReader(StoneDetector.load(detector, delegate="cpu", threads=1, score_threshold=0.1))
+    key = hashlib.sha256(detector.read_bytes()).hexdigest()[:12]
+    stored = None if cache is None else cache / f"{game.name}-{len(game.moves)}-s{seed}-f{frames_per_move}-{width}x{height}-{key}.npz"
+    if stored is not None and stored.is_file():
+        with np.load(stored) as archive:
+            frames = dict(archive)
+    else:
+        frames = rendered_readings(game, plan, detector, width, height, progress)
+        if stored is not None:
+            stored.parent.mkdir(parents=True, exist_ok=True)
+            temp = stored.with_suffix(".tmp.npz")
+            np.savez_compressed(temp, **frames)
+            temp.replace(stored)
     follower = Follower(config or game_config(game))
-    session: GameSession | None = None
+    watch = BoardWatch(follower, game.size)
     events: list[tuple[int, GameEvent]] = []
-    calm: list[bool] = []
-    readable: list[bool] = []
-    for frame in render_game_video(game, seed, width=width, height=height, plan=plan):
-        if session is None:
-            session = GameSession(reader, follower, CornerRectifier(frame.corners), game.size)
-        outcome = session.process(Frame(frame.timestamp, frame.image))
-        events += [(frame.index, e) for e in outcome.events]
-        calm.append(not frame.occluded)
-        readable.append(outcome.result.reading.position is not None)
-        if progress is not None:
-            progress(frame.index + 1, len(plan.frames))
-    return report(game, plan, expected, follower, events, calm, readable, time.perf_counter() - started)
+    n = game.size
+    for index, (timestamp, rows, confidence, cells) in enumerate(
+            zip(frames["timestamp"], frames["rows"], frames["confidence"], frames["cells"])):
+        position = Position.from_rows(str(rows)[r * n:(r + 1) * n] for r in range(n))
+        _, new = watch.follow(float(timestamp), position, confidence, cells)
+        events += [(index, e) for e in new]
+    calm = [bool(c) for c in frames["calm"]]
+    return report(game, plan, expected, follower, events, calm, [True] * len(calm), time.perf_counter() - started)
 
 
 # --- totals ----------------------------------------------------------------------
@@ -357,7 +397,7 @@ def _follow_one(task: tuple[PlayedGame, int, argparse.Namespace]) -> GameReport:
     game, seed, args = task
     config = game_config(game, args.hidden_stone_frames)
     if args.render:
-        return follow_rendered(game, seed, args.detector, args.frames_per_move, config=config)
+        return follow_rendered(game, seed, args.detector, args.frames_per_move, config=config, cache=args.cache)
     noise = None if args.clean else ReadingNoise()
     return follow_planned(game, seed, args.frames_per_move, noise, config)
 
@@ -371,6 +411,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clean", action="store_true", help="planned mode: exact readings, no detector noise")
     parser.add_argument("--render", action="store_true", help="render the frames and read them with --detector")
     parser.add_argument("--detector", type=Path, default=None, help="a .tflite stone detector (with --render)")
+    parser.add_argument("--cache", type=Path, default=None,
+                        help="with --render: keep each video's readings in this folder and reuse them")
     parser.add_argument("--hidden-stone-frames", type=int, default=GameConfig.hidden_stone_frames,
                         help="GameConfig.hidden_stone_frames: frames an unexplained stone going must hold (0: off)")
     parser.add_argument("--json", type=Path, default=None, help="write every game's report here")

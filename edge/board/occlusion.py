@@ -31,7 +31,8 @@ class OcclusionMeter:
         self._previous: np.ndarray | None = None
         self._still = 0
 
-    def _cells(self, rectified: np.ndarray) -> np.ndarray:
+    def cells(self, rectified: np.ndarray) -> np.ndarray:
+        """The (size, size) mean grey level around each point: all the meter keeps of a frame."""
         gray = cv2.cvtColor(rectified, cv2.COLOR_BGR2GRAY) if rectified.ndim == 3 else rectified
         small = cv2.resize(gray, (self.grid_px, self.grid_px), interpolation=cv2.INTER_AREA)
         return cv2.resize(small.astype(np.float32), (self.board_size, self.board_size), interpolation=cv2.INTER_AREA)
@@ -41,9 +42,8 @@ class OcclusionMeter:
         diff -= np.median(diff)
         return float(np.mean(np.abs(diff) > self.threshold))
 
-    def measure(self, rectified: np.ndarray) -> float:
-        """Fraction of board cells that look very different from the reference (0..1)."""
-        cells = self._cells(rectified)
+    def measure(self, cells: np.ndarray) -> float:
+        """Fraction of board `cells` that look very different from the reference (0..1)."""
         if self._reference is None or self._previous is None:
             self._reference = self._previous = cells
             return 0.0
@@ -54,6 +54,6 @@ class OcclusionMeter:
             self._reference = cells
         return self._changed(cells, self._reference)
 
-    def set_reference(self, rectified: np.ndarray) -> None:
+    def set_reference(self, cells: np.ndarray) -> None:
         """The board as it looks now is the new normal (an accepted position)."""
-        self._reference = self._cells(rectified)
+        self._reference = cells
