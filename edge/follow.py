@@ -39,6 +39,8 @@ class BoardWatch:
         self.follower = follower
         self.size = size
         self.occlusion = OcclusionMeter(size)
+        self._stale = False
+        """The stable position changed since the look of the board was last taken."""
 
     def recalibrated(self) -> None:
         """New geometry: nothing seen before counts as stable."""
@@ -48,15 +50,23 @@ class BoardWatch:
     def follow(self, timestamp: float, position: Position | None, confidence: np.ndarray | None,
                cells: np.ndarray) -> tuple[float, list[GameEvent]]:
         """Feed one frame's reading and look (`OcclusionMeter.cells`); its occlusion and the events."""
-        occlusion = self.occlusion.measure(cells)
+        captured = np.zeros((self.size, self.size), dtype=bool)
+        if position is not None:
+            for point in self.follower.explained_removals(position):
+                captured[point] = True
+        occlusion = self.occlusion.measure(cells, captured)
         before = self.follower.stable_position
         events = self.follower.feed(FrameReading(timestamp, position, confidence, occlusion))
         stable = self.follower.stable_position
-        # A calm frame that agrees with the stable position becomes the new look of the board,
-        # so slow light drift and newly placed stones never read as a hand.
+        self._stale = self._stale or stable != before
+        # A still frame that agrees with the stable position becomes the new look of the board,
+        # so slow light drift and newly placed stones never read as a hand. Still, not merely
+        # calm: a hand coming in covers too little at first to count, and taken as the look of
+        # the board it would read as a hand over the board once it had gone.
         calm = occlusion < self.follower.config.occlusion_threshold
-        if stable is not None and (stable != before or (calm and position == stable)):
+        if stable is not None and self.occlusion.still and (self._stale or (calm and position == stable)):
             self.occlusion.set_reference(cells)
+            self._stale = False
         return occlusion, events
 
 

@@ -37,22 +37,34 @@ class OcclusionMeter:
         small = cv2.resize(gray, (self.grid_px, self.grid_px), interpolation=cv2.INTER_AREA)
         return cv2.resize(small.astype(np.float32), (self.board_size, self.board_size), interpolation=cv2.INTER_AREA)
 
-    def _changed(self, cells: np.ndarray, against: np.ndarray) -> float:
+    def _changed(self, cells: np.ndarray, against: np.ndarray) -> np.ndarray:
         diff = cells - against
         diff -= np.median(diff)
-        return float(np.mean(np.abs(diff) > self.threshold))
+        return np.abs(diff) > self.threshold
 
-    def measure(self, cells: np.ndarray) -> float:
-        """Fraction of board `cells` that look very different from the reference (0..1)."""
+    def measure(self, cells: np.ndarray, expected: np.ndarray | None = None) -> float:
+        """Fraction of board `cells` that look very different from the reference (0..1).
+
+        `expected` (size, size) marks points whose stone the game says has gone
+        (captured stones being lifted): their change is the board's, not a hand's.
+        """
         if self._reference is None or self._previous is None:
             self._reference = self._previous = cells
             return 0.0
-        moving = self._changed(cells, self._previous) > 0
+        moving = bool(self._changed(cells, self._previous).any())
         self._previous = cells
         self._still = 0 if moving else self._still + 1
         if self._still >= self.settle_frames:
             self._reference = cells
-        return self._changed(cells, self._reference)
+        changed = self._changed(cells, self._reference)
+        if expected is not None:
+            changed &= ~expected
+        return float(changed.mean())
+
+    @property
+    def still(self) -> bool:
+        """The last frame measured looked like the one before: nothing was moving over the board."""
+        return self._still > 0
 
     def set_reference(self, cells: np.ndarray) -> None:
         """The board as it looks now is the new normal (an accepted position)."""

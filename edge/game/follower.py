@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from edge.board.position import Color, Position
+from edge.board.position import Color, Point, Position
 from edge.game.config import GameConfig
 from edge.game.events import GameEvent, MoveEvent, NewGameEvent
 from edge.game.record import GameRecord, SgfWriter
@@ -37,6 +37,10 @@ class Follower:
         self.write_error: OSError | None = None
 
     # -- state -------------------------------------------------------------------
+
+    def explained_removals(self, seen: Position) -> set[Point]:
+        """Points whose stone `seen` lacks because the rules took it (`GameTracker.explained_removals`)."""
+        return self.tracker.explained_removals(seen)
 
     @property
     def position(self) -> Position:

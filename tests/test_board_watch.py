@@ -1,0 +1,90 @@
+"""BoardWatch: the occlusion meter in front of the follower, on the looks of boards.
+
+A board's look is what `OcclusionMeter.cells` keeps of a frame: one grey level
+per point. Here it is drawn from the position (dark for black, light for
+white, wood for empty) with a hand as a patch of skin over some points, so the
+meter and the real follower run exactly as behind the camera.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from edge.board.position import Point, Position
+from edge.follow import BoardWatch
+from edge.game import Follower, GameConfig, MoveEvent
+
+SIZE = 19
+FPS = 10.0
+LEVELS = {None: 150.0, "b": 40.0, "w": 220.0}
+SKIN = 95.0
+
+
+def look(position: Position, hand: set[Point] = frozenset()) -> np.ndarray:
+    cells = np.full((SIZE, SIZE), LEVELS[None], dtype=np.float32)
+    for point, color in position.stones.items():
+        cells[point] = LEVELS[color]
+    for point in hand:
+        cells[point] = SKIN
+    return cells
+
+
+class Film:
+    def __init__(self, start: Position) -> None:
+        self.watch = BoardWatch(Follower(GameConfig(size=SIZE)), SIZE)
+        self.frame = 0
+        self.events: list[tuple[int, object]] = []
+        self.occlusion: list[float] = []
+        self.show(start, frames=6)
+
+    def show(self, position: Position, hand: set[Point] = frozenset(), frames: int = 1,
+             seen: Position | None = None) -> None:
+        """`frames` frames of `position` with `hand` over it; the reader sees `seen` (default: the stones not under the hand)."""
+        if seen is None:
+            seen = Position(SIZE, {p: c for p, c in position.stones.items() if p not in hand})
+        for _ in range(frames):
+            occlusion, events = self.watch.follow(self.frame / FPS, seen, None, look(position, hand))
+            self.occlusion.append(occlusion)
+            self.events += [(self.frame, e) for e in events]
+            self.frame += 1
+
+    def moves(self) -> list[tuple[int, str, Point | None]]:
+        return [(f, e.color, e.point) for f, e in self.events if isinstance(e, MoveEvent)]
+
+
+def arm(rows: range, cols: range) -> set[Point]:
+    return {(r, c) for r in rows for c in cols}
+
+
+def test_a_hand_coming_in_is_not_taken_as_the_look_of_the_board() -> None:
+    """The first frame of a hand covers too few points to count as one; it must not become the reference,
+    or once the hand has gone the board looks covered where its fingertips were, and the move waits."""
+    empty = Position(SIZE)
+    film = Film(empty)
+    fingertips = arm(range(0, 1), range(3, 10))  # 7 points: under the 2 % threshold
+    film.show(empty, fingertips)
+    film.show(empty, fingertips | arm(range(0, 8), range(6, 10)), frames=4)
+    played = Position(SIZE, {(3, 3): "b"})
+    film.show(played, arm(range(0, 8), range(6, 10)), frames=2)
+    left = film.frame
+    film.show(played, frames=5)
+    assert film.moves() == [(left + 2, "b", (3, 3))]
+    assert max(film.occlusion[left:]) < 0.02
+
+
+def test_captured_stones_lifted_under_the_hand_do_not_look_like_a_hand() -> None:
+    """White takes eight stones; the lifted stones change eight points at once, which the rules explain."""
+    victims = {(r, 0): "b" for r in range(8)}
+    start = Position(SIZE, {**victims, **{(r, 1): "w" for r in range(8)}, (16, 16): "b"})
+    film = Film(start)
+    capture = Position(SIZE, {**start.stones, (8, 0): "w"})
+    film.show(capture, frames=4)
+    assert [(c, p) for _, c, p in film.moves()] == [("w", (8, 0))]
+    lifted = Position(SIZE, {p: c for p, c in capture.stones.items() if p not in victims})
+    hand = arm(range(0, 9), range(0, 4))
+    film.show(lifted, hand, frames=3)
+    reply = Position(SIZE, {**lifted.stones, (15, 15): "b"})
+    left = film.frame
+    film.show(reply, frames=4)
+    assert max(film.occlusion[left:]) < 0.02
+    assert film.moves()[-1] == (left + 2, "b", (15, 15))
