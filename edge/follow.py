@@ -64,7 +64,7 @@ class BoardWatch:
         # calm: a hand coming in covers too little at first to count, and taken as the look of
         # the board it would read as a hand over the board once it had gone.
         calm = occlusion < self.follower.config.occlusion_threshold
-        if stable is not None and self.occlusion.still and (self._stale or (calm and position == stable)):
+        if self.occlusion.still and position == stable and (calm or self._stale):
             self.occlusion.set_reference(cells)
             self._stale = False
         return occlusion, events
