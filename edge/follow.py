@@ -39,8 +39,6 @@ class BoardWatch:
         self.follower = follower
         self.size = size
         self.occlusion = OcclusionMeter(size)
-        self._stale = False
-        """The stable position changed since the look of the board was last taken."""
 
     def recalibrated(self) -> None:
         """New geometry: nothing seen before counts as stable."""
@@ -55,18 +53,16 @@ class BoardWatch:
             for point in self.follower.explained_removals(position):
                 captured[point] = True
         occlusion = self.occlusion.measure(cells, captured)
-        before = self.follower.stable_position
         events = self.follower.feed(FrameReading(timestamp, position, confidence, occlusion))
         stable = self.follower.stable_position
-        self._stale = self._stale or stable != before
-        # A still frame that agrees with the stable position becomes the new look of the board,
-        # so slow light drift and newly placed stones never read as a hand. Still, not merely
-        # calm: a hand coming in covers too little at first to count, and taken as the look of
-        # the board it would read as a hand over the board once it had gone.
-        calm = occlusion < self.follower.config.occlusion_threshold
-        if self.occlusion.still and position == stable and (calm or self._stale):
+        # A still, clean frame that agrees with the stable position becomes the new look of the
+        # board, so slow light drift and newly placed stones never read as a hand. Clean by the
+        # meter's stricter measure: a hand coming in, or an arm's soft shadow, covers too little
+        # at first to count as a hand, and taken as the look of the board it would read as one
+        # once it had gone.
+        clean = self.occlusion.faint < self.follower.config.occlusion_threshold
+        if self.occlusion.still and clean and stable is not None and position == stable:
             self.occlusion.set_reference(cells)
-            self._stale = False
         return occlusion, events
 
 

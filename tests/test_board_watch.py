@@ -20,10 +20,12 @@ LEVELS = {None: 150.0, "b": 40.0, "w": 220.0}
 SKIN = 95.0
 
 
-def look(position: Position, hand: set[Point] = frozenset()) -> np.ndarray:
+def look(position: Position, hand: set[Point] = frozenset(), shadow: tuple[set[Point], float] = (set(), 0.0)) -> np.ndarray:
     cells = np.full((SIZE, SIZE), LEVELS[None], dtype=np.float32)
     for point, color in position.stones.items():
         cells[point] = LEVELS[color]
+    for point in shadow[0]:
+        cells[point] -= shadow[1]
     for point in hand:
         cells[point] = SKIN
     return cells
@@ -38,12 +40,12 @@ class Film:
         self.show(start, frames=6)
 
     def show(self, position: Position, hand: set[Point] = frozenset(), frames: int = 1,
-             seen: Position | None = None) -> None:
+             seen: Position | None = None, shadow: tuple[set[Point], float] = (set(), 0.0)) -> None:
         """`frames` frames of `position` with `hand` over it; the reader sees `seen` (default: the stones not under the hand)."""
         if seen is None:
             seen = Position(SIZE, {p: c for p, c in position.stones.items() if p not in hand})
         for _ in range(frames):
-            occlusion, events = self.watch.follow(self.frame / FPS, seen, None, look(position, hand))
+            occlusion, events = self.watch.follow(self.frame / FPS, seen, None, look(position, hand, shadow))
             self.occlusion.append(occlusion)
             self.events += [(self.frame, e) for e in events]
             self.frame += 1
@@ -66,6 +68,21 @@ def test_a_hand_coming_in_is_not_taken_as_the_look_of_the_board() -> None:
     film.show(empty, fingertips | arm(range(0, 8), range(6, 10)), frames=4)
     played = Position(SIZE, {(3, 3): "b"})
     film.show(played, arm(range(0, 8), range(6, 10)), frames=2)
+    left = film.frame
+    film.show(played, frames=5)
+    assert film.moves() == [(left + 2, "b", (3, 3))]
+    assert max(film.occlusion[left:]) < 0.02
+
+
+def test_an_arms_shadow_creeping_in_is_not_taken_as_the_look_of_the_board() -> None:
+    """A shadow that deepens a little each frame stays under the threshold from one frame to the
+    next; taken step by step as the reference it would leave a deep ghost of itself behind."""
+    empty = Position(SIZE)
+    film = Film(empty)
+    shade = arm(range(10, 19), range(14, 16))  # 18 points
+    for depth in (15.0, 30.0, 45.0, 60.0):
+        film.show(empty, shadow=(shade, depth))
+    played = Position(SIZE, {(3, 3): "b"})
     left = film.frame
     film.show(played, frames=5)
     assert film.moves() == [(left + 2, "b", (3, 3))]

@@ -30,6 +30,8 @@ class OcclusionMeter:
         self._reference: np.ndarray | None = None
         self._previous: np.ndarray | None = None
         self._still = 0
+        self.faint = 0.0
+        """Like the last measure, counting changes of half the threshold: how clean the frame is."""
 
     def cells(self, rectified: np.ndarray) -> np.ndarray:
         """The (size, size) mean grey level around each point: all the meter keeps of a frame."""
@@ -37,10 +39,10 @@ class OcclusionMeter:
         small = cv2.resize(gray, (self.grid_px, self.grid_px), interpolation=cv2.INTER_AREA)
         return cv2.resize(small.astype(np.float32), (self.board_size, self.board_size), interpolation=cv2.INTER_AREA)
 
-    def _changed(self, cells: np.ndarray, against: np.ndarray) -> np.ndarray:
+    def _changed(self, cells: np.ndarray, against: np.ndarray, level: float) -> np.ndarray:
         diff = cells - against
         diff -= np.median(diff)
-        return np.abs(diff) > self.threshold
+        return np.abs(diff) > level
 
     def measure(self, cells: np.ndarray, expected: np.ndarray | None = None) -> float:
         """Fraction of board `cells` that look very different from the reference (0..1).
@@ -50,16 +52,19 @@ class OcclusionMeter:
         """
         if self._reference is None or self._previous is None:
             self._reference = self._previous = cells
+            self.faint = 0.0
             return 0.0
-        moving = bool(self._changed(cells, self._previous).any())
+        # Half the threshold for "moving" and "faint": an arm's soft shadow changes cells by about
+        # the threshold, and must neither pass for still nor, taken as the reference, leave a
+        # ghost of itself above the threshold once it has gone.
+        moving = bool(self._changed(cells, self._previous, self.threshold / 2).any())
         self._previous = cells
         self._still = 0 if moving else self._still + 1
         if self._still >= self.settle_frames:
             self._reference = cells
-        changed = self._changed(cells, self._reference)
-        if expected is not None:
-            changed &= ~expected
-        return float(changed.mean())
+        unexplained = np.ones(cells.shape, dtype=bool) if expected is None else ~expected
+        self.faint = float((self._changed(cells, self._reference, self.threshold / 2) & unexplained).mean())
+        return float((self._changed(cells, self._reference, self.threshold) & unexplained).mean())
 
     @property
     def still(self) -> bool:
