@@ -67,6 +67,20 @@ def test_low_confidence_needs_more_frames():
     assert out[:5] == [None] * 5 and out[5].position == ONE
 
 
+def test_a_short_run_of_weak_readings_puts_no_stone_down():
+    """0.4 + 0.9 + 0.3 passes the summed confidence of three frames, but the frame that would accept it
+    is not sure: a captured stone glimpsed past the hand lifting it, not a stone put down."""
+    stab, clock = Stabilizer(GameConfig(size=9)), Clock()
+    settle(stab, clock, EMPTY)
+    out = []
+    for level in (0.4, 0.9, 0.3, 0.45):
+        conf = np.ones((9, 9))
+        conf[2, 2] = level
+        out.append(stab.update(clock.reading(ONE, conf)))
+    out += [stab.update(clock.reading(EMPTY)) for _ in range(4)]
+    assert out == [None] * 8 and stab.position == EMPTY
+
+
 def test_readings_below_ignore_confidence_do_not_vote():
     stab, clock = Stabilizer(GameConfig(size=9)), Clock()
     settle(stab, clock, EMPTY)

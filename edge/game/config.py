@@ -20,7 +20,9 @@ class GameConfig:
     Stability: a point's new reading is accepted once it has been read the same
     way in `stable_frames` frames, over at least `stable_seconds`, with summed
     confidence of at least `stable_frames * confident_level` (so a point read at
-    confidence 0.5 needs about twice as many frames as one read at 1.0).
+    confidence 0.5 needs about twice as many frames as one read at 1.0); the frame
+    that accepts it must itself read the point at `confident_level` or more, unless
+    the run has lasted twice `stable_frames`.
     Readings below `ignore_confidence` carry no vote at all.
     A frame is held back (not read) when its occlusion estimate exceeds
     `occlusion_threshold`, or when more than `max_jump` points differ from the

@@ -227,11 +227,15 @@ class Stabilizer:
         self._frames[settled] = 0
 
         cfg = self.config
+        # Accepted on a frame that reads the point with confidence, or after twice the frames:
+        # a short run of weak readings whose sum just passes (a captured stone glimpsed past the
+        # hand lifting it) must not put a stone down, a stone read weakly but steadily must.
         accepted = (
             ~settled
             & (self._frames >= cfg.stable_frames)
             & (self._evidence >= cfg.stable_frames * cfg.confident_level - 1e-9)
             & (t - self._since >= cfg.stable_seconds)
+            & (sure | (self._frames >= 2 * cfg.stable_frames))
         )
         # In a game stones leave by capture; a stone that goes for no reason the rules know was
         # more likely hidden (an arm the occlusion estimate missed) than taken off by hand.
