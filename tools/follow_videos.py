@@ -102,6 +102,8 @@ class GameReport:
     """Differences between the record and the game that no correction event accounts for."""
     latencies: list[int] = field(default_factory=list)
     """Per move published as played: calm readable frames from the hand leaving to its event."""
+    sure_latencies: list[int] = field(default_factory=list)
+    """The same, counting only the calm frames that read the move's stone with confidence."""
     late: list[int] = field(default_factory=list)
     """Moves (1-based) whose stone sat through an earlier calm spell long enough to be published."""
     frames: int = 0
@@ -211,18 +213,25 @@ def unexplained_differences(
 
 
 def publish_latency(
-    calm: Sequence[bool], readable: Sequence[bool], placed: int, published: int, needed: int
+    calm: Sequence[bool], counted: Callable[[int], bool], placed: int, published: int, needed: int
 ) -> tuple[int, bool]:
-    """(calm readable frames from the hand leaving until the move's event, inclusive;
-    whether an earlier calm spell since the stone went down had `needed` readable frames)."""
+    """(calm `counted` frames from the hand leaving until the move's event, inclusive;
+    whether an earlier calm spell since the stone went down had `needed` such frames)."""
     count, late = 0, False
     for f in range(placed, published + 1):
         if not calm[f]:
             late = late or count >= needed
             count = 0
-        elif readable[f]:
+        elif counted(f):
             count += 1
     return count, late
+
+
+def reads_stone(reading: FrameReading, point: Point, color: Color, level: float) -> bool:
+    """Whether `reading` shows `color` on `point` with confidence `level` or more."""
+    if reading.position is None or reading.position[point] != color:
+        return False
+    return reading.confidence is None or float(reading.confidence[point]) >= level
 
 
 def report(
@@ -232,7 +241,7 @@ def report(
     follower: Follower,
     events: list[tuple[int, GameEvent]],
     calm: Sequence[bool],
-    readable: Sequence[bool],
+    readings: Sequence[FrameReading],
     seconds: float,
 ) -> GameReport:
     data = follower.sgf_bytes()
@@ -242,13 +251,18 @@ def report(
     for f, event in events:
         if isinstance(event, MoveEvent):
             published[event.number] = (f, (event.color, event.point))
-    latencies, late = [], []
+    latencies, sure_latencies, late = [], [], []
+    needed, level = follower.config.stable_frames, follower.config.confident_level
     for k, placed in enumerate(plan.placed_at):
         at = published.get(k + 1)
         if at is None or at[1] != expected[k]:
             continue
-        latency, was_late = publish_latency(calm, readable, placed, at[0], follower.config.stable_frames)
+        latency, was_late = publish_latency(calm, lambda f: readings[f].position is not None, placed, at[0], needed)
         latencies.append(latency)
+        color, point = expected[k]
+        if point is not None:
+            sure_latencies.append(publish_latency(
+                calm, lambda f: reads_stone(readings[f], point, color, level), placed, at[0], needed)[0])
         if was_late:
             late.append(k + 1)
     return GameReport(
@@ -260,6 +274,7 @@ def report(
         corrections=[f"after move {at}: {e.kind}: {e.message}" for at, e in corrections],
         unexplained=unexplained_differences(expected, recorded, corrections, game.size),
         latencies=latencies,
+        sure_latencies=sure_latencies,
         late=late,
         frames=len(plan.frames),
         seconds=seconds,
@@ -289,8 +304,7 @@ def follow_planned(
     for f, reading in enumerate(readings):
         events += [(f, e) for e in follower.feed(reading)]
     calm = [frame.calm for frame in plan.frames]
-    readable = [r.position is not None for r in readings]
-    return report(game, plan, list(game.moves), follower, events, calm, readable, time.perf_counter() - started)
+    return report(game, plan, list(game.moves), follower, events, calm, readings, time.perf_counter() - started)
 
 
 def rendered_readings(
@@ -356,14 +370,16 @@ def follow_rendered(
     follower = Follower(config or game_config(game))
     watch = BoardWatch(follower, game.size)
     events: list[tuple[int, GameEvent]] = []
+    readings: list[FrameReading] = []
     n = game.size
     for index, (timestamp, rows, confidence, cells) in enumerate(
             zip(frames["timestamp"], frames["rows"], frames["confidence"], frames["cells"])):
         position = Position.from_rows(str(rows)[r * n:(r + 1) * n] for r in range(n))
-        _, new = watch.follow(float(timestamp), position, confidence, cells)
+        occlusion, new = watch.follow(float(timestamp), position, confidence, cells)
+        readings.append(FrameReading(float(timestamp), position, confidence, occlusion))
         events += [(index, e) for e in new]
     calm = [bool(c) for c in frames["calm"]]
-    return report(game, plan, expected, follower, events, calm, [True] * len(calm), time.perf_counter() - started)
+    return report(game, plan, expected, follower, events, calm, readings, time.perf_counter() - started)
 
 
 # --- totals ----------------------------------------------------------------------
@@ -379,15 +395,18 @@ def summary(reports: list[GameReport]) -> tuple[list[str], bool]:
         lines.append(f"seed {seed}: {exact}/{len(mine)} games exact")
     unexplained = sum(len(r.unexplained) for r in reports)
     met = met and unexplained == 0
-    latencies = Counter(lat for r in reports for lat in r.latencies)
-    total = sum(latencies.values())
-    within = sum(n for lat, n in latencies.items() if lat <= TARGET_LATENCY)
     lines.append(f"differences no correction explains: {unexplained}")
-    lines.append(
-        "publish latency (calm frames after the hand left): "
-        + ", ".join(f"{lat}: {n}" for lat, n in sorted(latencies.items()))
-        + f"; within {TARGET_LATENCY}: {within}/{total} ({100.0 * within / max(total, 1):.2f} %)"
-    )
+    for what, counts in (
+        ("calm frames after the hand left", Counter(lat for r in reports for lat in r.latencies)),
+        ("of them, frames reading the new stone with confidence",
+         Counter(lat for r in reports for lat in r.sure_latencies)),
+    ):
+        total = sum(counts.values())
+        within = sum(n for lat, n in counts.items() if lat <= TARGET_LATENCY)
+        lines.append(
+            f"publish latency ({what}): " + ", ".join(f"{lat}: {n}" for lat, n in sorted(counts.items()))
+            + f"; within {TARGET_LATENCY}: {within}/{total} ({100.0 * within / max(total, 1):.2f} %)"
+        )
     lines.append(f"late moves (an earlier calm spell went by): {sum(len(r.late) for r in reports)}")
     lines.append(f"targets met: {'yes' if met else 'no'}")
     return lines, met
