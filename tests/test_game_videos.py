@@ -22,9 +22,11 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from edge.game import CorrectionEvent, MoveEvent, UndoEvent
+from edge.board.position import Position
+from edge.game import CorrectionEvent, FrameReading, MoveEvent, UndoEvent
 from edge.synth.games import game_corpus, real_game
 
 TOOL = Path(__file__).resolve().parents[1] / "tools" / "follow_videos.py"
@@ -116,5 +118,15 @@ def test_latency_counts_readable_calm_frames_since_the_hand_left():
     calm = [False, False, True, True, False, True, True, True, True]
     readable = [True, True, True, True, True, True, False, True, True]
     # Placed at frame 0; two calm frames, the capturer's hand again, then published at frame 8.
-    assert tool.publish_latency(calm, readable, 0, 8, 3) == (3, False)
-    assert tool.publish_latency(calm, readable, 0, 8, 2) == (3, True)  # the first calm spell would have done
+    assert tool.publish_latency(calm, readable.__getitem__, 0, 8, 3) == (3, False)
+    assert tool.publish_latency(calm, readable.__getitem__, 0, 8, 2) == (3, True)  # the first calm spell would have done
+
+
+def test_a_frame_counts_for_the_stone_only_where_it_reads_it_with_confidence():
+    position = Position(9, {(2, 3): "b"})
+    sure = FrameReading(0.0, position, None)
+    weak = FrameReading(0.0, position, np.full((9, 9), 0.4))
+    assert tool.reads_stone(sure, (2, 3), "b", 0.5)
+    assert not tool.reads_stone(weak, (2, 3), "b", 0.5)
+    assert not tool.reads_stone(sure, (2, 3), "w", 0.5)
+    assert not tool.reads_stone(FrameReading(0.0, None), (2, 3), "b", 0.5)
