@@ -7,10 +7,13 @@ brightness change (lighting drift, auto-exposure), is the occlusion estimate
 the game follower uses to hold frames back. It approximates the fraction of
 the board covered.
 
-The reference is the board as it last looked when nothing moved: once the
-picture has held still for `settle_frames` frames, it becomes the reference.
-Hands move; a changed board (a capture of many stones) does not, so a big
-but legitimate change is never mistaken for a hand for long.
+The reference is the board as it last looked when nothing moved: the game
+side sets it from a still, clean frame that agrees with the stable position
+(`edge.follow.BoardWatch`), and the meter itself takes the picture once it has
+held still for `settle_frames` frames. Hands move; a changed board (a capture
+of many stones) does not, so a big but legitimate change is never mistaken for
+a hand for long. Captured stones being lifted are told to `measure` and not
+counted at all.
 """
 
 from __future__ import annotations
