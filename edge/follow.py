@@ -55,13 +55,12 @@ class BoardWatch:
         occlusion = self.occlusion.measure(cells, captured)
         events = self.follower.feed(FrameReading(timestamp, position, confidence, occlusion))
         stable = self.follower.stable_position
-        # A still, clean frame that agrees with the stable position becomes the new look of the
-        # board, so slow light drift and newly placed stones never read as a hand. Clean by the
-        # meter's stricter measure: a hand coming in, or an arm's soft shadow, covers too little
-        # at first to count as a hand, and taken as the look of the board it would read as one
-        # once it had gone.
-        clean = self.occlusion.faint < self.follower.config.occlusion_threshold
-        if self.occlusion.still and clean and stable is not None and position == stable:
+        # A still, calm frame that agrees with the stable position becomes the new look of the
+        # board, so slow light drift and newly placed stones never read as a hand. Still, not
+        # merely calm: a hand coming in covers too little at first to count as one, and taken as
+        # the look of the board it would read as a hand once it had gone.
+        calm = occlusion < self.follower.config.occlusion_threshold
+        if self.occlusion.still and calm and stable is not None and position == stable:
             self.occlusion.set_reference(cells)
         return occlusion, events
 

@@ -23,18 +23,18 @@ import numpy as np
 
 
 class OcclusionMeter:
-    def __init__(self, board_size: int, grid_px: int = 76, threshold: float = 28.0, settle_frames: int = 4) -> None:
+    def __init__(self, board_size: int, grid_px: int = 76, threshold: float = 14.0, settle_frames: int = 4) -> None:
         self.board_size = board_size
         self.grid_px = grid_px
         """Cells are measured on a small copy of the board, one pixel ~ a quarter cell."""
         self.threshold = threshold
-        """Grey-level change of a cell's mean that counts as changed."""
+        """Grey-level change of a cell's mean that counts as changed. Low: an arm's soft shadow
+        changes cells by about twice this, and must count as over the board, not pass for the
+        look of it (or, taken as the reference, leave a ghost of itself once it has gone)."""
         self.settle_frames = settle_frames
         self._reference: np.ndarray | None = None
         self._previous: np.ndarray | None = None
         self._still = 0
-        self.faint = 0.0
-        """Like the last measure, counting changes of half the threshold: how clean the frame is."""
 
     def cells(self, rectified: np.ndarray) -> np.ndarray:
         """The (size, size) mean grey level around each point: all the meter keeps of a frame."""
@@ -42,32 +42,29 @@ class OcclusionMeter:
         small = cv2.resize(gray, (self.grid_px, self.grid_px), interpolation=cv2.INTER_AREA)
         return cv2.resize(small.astype(np.float32), (self.board_size, self.board_size), interpolation=cv2.INTER_AREA)
 
-    def _changed(self, cells: np.ndarray, against: np.ndarray, level: float) -> np.ndarray:
+    def _changed(self, cells: np.ndarray, against: np.ndarray) -> np.ndarray:
         diff = cells - against
         diff -= np.median(diff)
-        return np.abs(diff) > level
+        return np.abs(diff) > self.threshold
 
     def measure(self, cells: np.ndarray, expected: np.ndarray | None = None) -> float:
-        """Fraction of board `cells` that look very different from the reference (0..1).
+        """Fraction of board `cells` that look different from the reference (0..1).
 
         `expected` (size, size) marks points whose stone the game says has gone
         (captured stones being lifted): their change is the board's, not a hand's.
         """
         if self._reference is None or self._previous is None:
             self._reference = self._previous = cells
-            self.faint = 0.0
             return 0.0
-        # Half the threshold for "moving" and "faint": an arm's soft shadow changes cells by about
-        # the threshold, and must neither pass for still nor, taken as the reference, leave a
-        # ghost of itself above the threshold once it has gone.
-        moving = bool(self._changed(cells, self._previous, self.threshold / 2).any())
+        moving = bool(self._changed(cells, self._previous).any())
         self._previous = cells
         self._still = 0 if moving else self._still + 1
         if self._still >= self.settle_frames:
             self._reference = cells
-        unexplained = np.ones(cells.shape, dtype=bool) if expected is None else ~expected
-        self.faint = float((self._changed(cells, self._reference, self.threshold / 2) & unexplained).mean())
-        return float((self._changed(cells, self._reference, self.threshold) & unexplained).mean())
+        changed = self._changed(cells, self._reference)
+        if expected is not None:
+            changed &= ~expected
+        return float(changed.mean())
 
     @property
     def still(self) -> bool:
