@@ -8,7 +8,7 @@ the game follower uses to hold frames back. It approximates the fraction of
 the board covered.
 
 The reference is the board as it last looked when nothing moved: the game
-side sets it from a still, clean frame that agrees with the stable position
+side sets it from a still, calm frame that agrees with the stable position
 (`edge.follow.BoardWatch`), and the meter itself takes the picture once it has
 held still for `settle_frames` frames. Hands move; a changed board (a capture
 of many stones) does not, so a big but legitimate change is never mistaken for
