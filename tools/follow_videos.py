@@ -23,8 +23,10 @@ moves are turned into that frame (`Scene.to_view`) before comparing.
 Per game it prints whether the SGF's moves equal the game's, the moves and
 corrections, the differences no correction explains, and the publish latency:
 calm readable frames from the hand leaving the board to the move's event
-(target: at most 3), and "late" moves, whose stone sat through an earlier calm
-spell long enough to publish it. Totals follow; --json writes everything.
+(target: at most 3; the totals also count only the calm frames that read the new
+stone with confidence, which leaves out a detector's weak frames), and "late"
+moves, whose stone sat through an earlier calm spell long enough to publish it.
+Totals follow; --json writes everything.
 """
 
 from __future__ import annotations
