@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from edge.board.occlusion import OcclusionMeter
+from edge.board.occlusion import OcclusionMeter, board_cells
 from edge.capture.base import Frame
 from edge.board.position import Position, opponent
 from edge.game.events import CorrectionEvent, GameEvent, MoveEvent, UndoEvent
@@ -38,16 +38,16 @@ class BoardWatch:
     def __init__(self, follower: Follower, size: int) -> None:
         self.follower = follower
         self.size = size
-        self.occlusion = OcclusionMeter(size)
+        self.occlusion = OcclusionMeter()
 
     def recalibrated(self) -> None:
         """New geometry: nothing seen before counts as stable."""
-        self.occlusion = OcclusionMeter(self.size)
+        self.occlusion = OcclusionMeter()
         self.follower.stabilizer.reset()
 
     def follow(self, timestamp: float, position: Position | None, confidence: np.ndarray | None,
                cells: np.ndarray) -> tuple[float, list[GameEvent]]:
-        """Feed one frame's reading and look (`OcclusionMeter.cells`); its occlusion and the events."""
+        """Feed one frame's reading and look (`board_cells`); its occlusion and the events."""
         captured = np.zeros((self.size, self.size), dtype=bool)
         if position is not None:
             for point in self.follower.explained_removals(position):
@@ -90,7 +90,7 @@ class GameSession:
         result = self.reader.read(frame.image, self.rectifier, self.size)
         occlusion, events = self.watch.follow(
             frame.timestamp + self.time_offset, result.reading.position, result.reading.confidence,
-            self.watch.occlusion.cells(result.rectified))
+            board_cells(result.rectified, self.size))
         return FrameOutcome(result, occlusion, events)
 
 

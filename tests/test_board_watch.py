@@ -1,6 +1,6 @@
 """BoardWatch: the occlusion meter in front of the follower, on the looks of boards.
 
-A board's look is what `OcclusionMeter.cells` keeps of a frame: one grey level
+A board's look is what `edge.board.occlusion.board_cells` keeps of a frame: one grey level
 per point. Here it is drawn from the position (dark for black, light for
 white, wood for empty) with a hand as a patch of skin over some points, so the
 meter and the real follower run exactly as behind the camera.

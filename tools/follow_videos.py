@@ -315,14 +315,13 @@ def rendered_readings(
 ) -> dict[str, np.ndarray]:
     """Render the video of `game` and read each frame: all that following it needs, as arrays."""
     # The reading path pulls in the LiteRT runtime: only this mode needs it.
-    from edge.board.occlusion import OcclusionMeter
+    from edge.board.occlusion import board_cells
     from edge.detect.detector import StoneDetector
     from edge.reading import BoardReader
     from edge.rectify.warp import CornerRectifier
     from edge.synth.video import render_game_video
 
     reader = BoardReader(StoneDetector.load(detector, delegate="cpu", threads=1, score_threshold=0.1))
-    meter = OcclusionMeter(game.size)
     rectifier: CornerRectifier | None = None
     columns: dict[str, list] = {"timestamp": [], "rows": [], "confidence": [], "cells": [], "calm": []}
     for frame in render_game_video(game, plan.seed, width=width, height=height, plan=plan):
@@ -331,7 +330,7 @@ def rendered_readings(
         columns["timestamp"].append(frame.timestamp)
         columns["rows"].append("".join(result.reading.position.rows()))
         columns["confidence"].append(result.reading.confidence)
-        columns["cells"].append(meter.cells(result.rectified))
+        columns["cells"].append(board_cells(result.rectified, game.size))
         columns["calm"].append(not frame.occluded)
         if progress is not None:
             progress(frame.index + 1, len(plan.frames))

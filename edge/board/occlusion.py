@@ -22,11 +22,21 @@ import cv2
 import numpy as np
 
 
+GRID_PX = 76
+"""Cells are measured on a small copy of the board, one pixel ~ a quarter cell."""
+
+
+def board_cells(rectified: np.ndarray, board_size: int) -> np.ndarray:
+    """The (size, size) mean grey level around each point: all the meter keeps of a frame."""
+    gray = cv2.cvtColor(rectified, cv2.COLOR_BGR2GRAY) if rectified.ndim == 3 else rectified
+    small = cv2.resize(gray, (GRID_PX, GRID_PX), interpolation=cv2.INTER_AREA)
+    return cv2.resize(small.astype(np.float32), (board_size, board_size), interpolation=cv2.INTER_AREA)
+
+
 class OcclusionMeter:
-    def __init__(self, board_size: int, grid_px: int = 76, threshold: float = 14.0, settle_frames: int = 4) -> None:
-        self.board_size = board_size
-        self.grid_px = grid_px
-        """Cells are measured on a small copy of the board, one pixel ~ a quarter cell."""
+    """Frames' `board_cells` in, the share of the board covered out."""
+
+    def __init__(self, threshold: float = 14.0, settle_frames: int = 4) -> None:
         self.threshold = threshold
         """Grey-level change of a cell's mean that counts as changed. Low: an arm's soft shadow
         changes cells by about twice this, and must count as over the board, not pass for the
@@ -35,12 +45,6 @@ class OcclusionMeter:
         self._reference: np.ndarray | None = None
         self._previous: np.ndarray | None = None
         self._still = 0
-
-    def cells(self, rectified: np.ndarray) -> np.ndarray:
-        """The (size, size) mean grey level around each point: all the meter keeps of a frame."""
-        gray = cv2.cvtColor(rectified, cv2.COLOR_BGR2GRAY) if rectified.ndim == 3 else rectified
-        small = cv2.resize(gray, (self.grid_px, self.grid_px), interpolation=cv2.INTER_AREA)
-        return cv2.resize(small.astype(np.float32), (self.board_size, self.board_size), interpolation=cv2.INTER_AREA)
 
     def _changed(self, cells: np.ndarray, against: np.ndarray) -> np.ndarray:
         diff = cells - against
