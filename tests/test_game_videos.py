@@ -17,10 +17,7 @@ the comparison are `tools/follow_videos.py`'s, whose full sweep runs more seeds.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections import Counter
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -28,20 +25,11 @@ import pytest
 from edge.board.position import Position
 from edge.game import CorrectionEvent, FrameReading, MoveEvent, UndoEvent
 from edge.synth.games import game_corpus, real_game
+from support.tools import load_tool
 
-TOOL = Path(__file__).resolve().parents[1] / "tools" / "follow_videos.py"
 SEEDS = (0, 1)
 
-
-def _load_tool():
-    spec = importlib.util.spec_from_file_location("follow_videos_tool", TOOL)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up while being built
-    spec.loader.exec_module(module)
-    return module
-
-
-tool = _load_tool()
+tool = load_tool("follow_videos")
 
 
 @pytest.fixture(scope="module")

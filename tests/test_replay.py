@@ -15,15 +15,16 @@ from sgfmill.sgf_properties import interpret_go_point
 
 from edge.board.position import Point, symmetry_maps
 from edge.cli.main import main
-from edge.cli.replay import stills_config
-from edge.game import FrameReading, Follower, GameConfig, MoveEvent
-from game_data import IMAGO, imago_position, sgf_replay
+from game_data import IMAGO, sgf_replay
+from support.tools import load_tool
 
 REPO = Path(__file__).resolve().parents[1]
 RECORDING = REPO / "samples" / "castle-game-60-moves.mp4"
 TRUTH = REPO / "samples" / "castle-game-60-moves.truth.json"
 
 Move = tuple[str, Point | None]
+
+follow_imago = load_tool("follow_imago")
 
 
 def same_up_to_symmetry(recorded: list[Move], expected: list[Move], size: int) -> bool:
@@ -63,32 +64,14 @@ def test_missing_source_is_a_one_line_error(tmp_path: Path, capsys: pytest.Captu
     assert not (tmp_path / "x.sgf").exists()
 
 
-def _photo(name: str) -> Path:
-    folder = IMAGO / name.split("_")[0]
-    path = folder / f"{name}.jpg"
-    return path if path.exists() else folder / "skip" / f"{name}.jpg"
-
-
 # The Imago runs whose photos all read right (the others hold photos with a fingertip
 # read as a stone or a weak stone missed: see docs/accuracy.md).
 EXACT_RUNS = [("t2", 50, 54), ("t2", 75, 79), ("t2", 100, 104), ("t3", 0, 11), ("t3", 50, 51)]
 
 
 @pytest.mark.parametrize("series, first, last", EXACT_RUNS)
-def test_imago_photo_runs_replay_to_the_implied_moves(series: str, first: int, last: int, tmp_path: Path,
-                                                      capsys: pytest.CaptureFixture[str]) -> None:
-    names = [f"{series}_{k:03d}" for k in range(first, last + 1)]
-    photos = tmp_path / "photos"
-    photos.mkdir()
-    for k, name in enumerate(names):
-        (photos / f"{k:03d}.jpg").symlink_to(_photo(name))
-    code, _ = replay(photos, tmp_path / "run.sgf", "--stills", capsys=capsys)
-    assert code == 0
-    _, recorded, _, _ = sgf_replay((tmp_path / "run.sgf").read_bytes())
-    # The moves the expected positions imply, through the same follower settings.
-    follower = Follower(stills_config(GameConfig()))
-    implied: list[Move] = []
-    for t, name in enumerate(names):
-        implied += [(e.color, e.point) for e in follower.feed(FrameReading(float(t), imago_position(name)))
-                    if isinstance(e, MoveEvent)]
-    assert implied and same_up_to_symmetry(recorded, implied, 19)
+def test_imago_photo_runs_replay_to_the_implied_moves(series: str, first: int, last: int) -> None:
+    """Through tools/follow_imago.py, the same comparison it prints: the photos replayed with
+    `--stills` against the moves the expected positions imply, with the same follower settings."""
+    exact, recorded, implied, _ = follow_imago.follow_run(IMAGO, series, first, last)
+    assert implied and exact, (recorded, implied)

@@ -49,7 +49,9 @@ def follow_run(imago: Path, series: str, first: int, last: int) -> tuple[bool, l
             (photos / f"{k:03d}.jpg").symlink_to(_file(imago, name, ".jpg").resolve())
         out = io.StringIO()
         with contextlib.redirect_stdout(out):
-            goban_edge(["replay", str(photos), "--stills", "--json-events", "--sgf", str(Path(tmp) / "run.sgf")])
+            code = goban_edge(["replay", str(photos), "--stills", "--json-events", "--sgf", str(Path(tmp) / "run.sgf")])
+        if code != 0:
+            raise RuntimeError(f"goban-edge replay exited with {code} on {series} {first}-{last}")
         recorded = _recorded(Path(tmp) / "run.sgf")
     follower = Follower(stills_config(GameConfig()))
     implied = []
