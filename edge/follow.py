@@ -35,9 +35,8 @@ class BoardWatch:
     again (tools/follow_videos.py --cache) exactly as live.
     """
 
-    def __init__(self, follower: Follower, size: int) -> None:
+    def __init__(self, follower: Follower) -> None:
         self.follower = follower
-        self.size = size
         self.occlusion = OcclusionMeter()
 
     def recalibrated(self) -> None:
@@ -48,7 +47,8 @@ class BoardWatch:
     def follow(self, timestamp: float, position: Position | None, confidence: np.ndarray | None,
                cells: np.ndarray) -> tuple[float, list[GameEvent]]:
         """Feed one frame's reading and look (`board_cells`); its occlusion and the events."""
-        captured = np.zeros((self.size, self.size), dtype=bool)
+        n = self.follower.config.size
+        captured = np.zeros((n, n), dtype=bool)
         if position is not None:
             for point in self.follower.explained_removals(position):
                 captured[point] = True
@@ -75,7 +75,7 @@ class GameSession:
         self.size = size
         self.time_offset = time_offset
         """Added to frame timestamps: recordings run on a frame clock starting at 0."""
-        self.watch = BoardWatch(follower, size)
+        self.watch = BoardWatch(follower)
 
     @property
     def follower(self) -> Follower:

@@ -33,7 +33,7 @@ def look(position: Position, hand: set[Point] = frozenset(), shadow: tuple[set[P
 
 class Film:
     def __init__(self, start: Position) -> None:
-        self.watch = BoardWatch(Follower(GameConfig(size=SIZE)), SIZE)
+        self.watch = BoardWatch(Follower(GameConfig(size=SIZE)))
         self.frame = 0
         self.events: list[tuple[int, object]] = []
         self.occlusion: list[float] = []

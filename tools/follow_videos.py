@@ -369,7 +369,7 @@ def follow_rendered(
             np.savez_compressed(temp, **frames)
             temp.replace(stored)
     follower = Follower(config or game_config(game))
-    watch = BoardWatch(follower, game.size)
+    watch = BoardWatch(follower)
     events: list[tuple[int, GameEvent]] = []
     readings: list[FrameReading] = []
     n = game.size
