@@ -13,6 +13,7 @@ from sgfmill import sgf
 from sgfmill.boards import Board
 
 from edge.board.position import Color, Point, Position
+from edge.game.record import main_line
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 GAMES = DATA / "games"
@@ -84,16 +85,9 @@ def with_stones(
 
 def load_game(name: str) -> tuple[int, list[tuple[Color, Point]]]:
     """A real game's size and moves, points as edge's (row, col) with row 0 at the top."""
-    game = sgf.Sgf_game.from_bytes((GAMES / name).read_bytes())
-    size = game.get_size()
-    moves = []
-    for node in game.get_main_sequence()[1:]:
-        color, point = node.get_move()
-        if color is None:
-            continue
-        assert point is not None, f"{name} has a pass; these tests assume none"
-        moves.append((color, (size - 1 - point[0], point[1])))
-    return size, moves
+    size, moves = main_line((GAMES / name).read_bytes())
+    assert all(point is not None for _, point in moves), f"{name} has a pass; these tests assume none"
+    return size, moves  # type: ignore[return-value]
 
 
 def positions_after_moves(size: int, moves: list[tuple[Color, Point]], start: Position | None = None):

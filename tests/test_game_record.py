@@ -15,7 +15,8 @@ from edge.game import (
     NewGameEvent,
     SgfWriter,
 )
-from edge.game.record import TIME_PROPERTY, iso_time
+from edge.errors import BadInputError
+from edge.game.record import TIME_PROPERTY, iso_time, main_line
 from game_data import MIDGAME, diagram, sgf_replay, with_stones
 
 T0 = 1_717_000_000.0  # 2024-05-29T16:26:40Z
@@ -150,3 +151,13 @@ def test_writer_is_atomic(tmp_path, monkeypatch):
     writer.write(record)
     _, moves, _, _ = sgf_replay(path.read_bytes())
     assert moves == [("b", (2, 2)), ("w", (6, 6))]
+
+
+def test_main_line_reads_moves_and_passes_top_row_first():
+    data = b"(;GM[1]FF[4]SZ[9];B[cb];W[];B[ai])"
+    assert main_line(data) == (9, [("b", (1, 2)), ("w", None), ("b", (8, 0))])
+
+
+def test_main_line_names_an_unreadable_record():
+    with pytest.raises(BadInputError, match="not a readable SGF record"):
+        main_line(b"this is no game record")

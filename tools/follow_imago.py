@@ -17,12 +17,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-from sgfmill import sgf
-
 from edge.board.position import Position, symmetry_maps
 from edge.cli.main import main as goban_edge
 from edge.cli.replay import stills_config
 from edge.game import Follower, FrameReading, GameConfig, MoveEvent
+from edge.game.record import main_line
 
 RUNS = [("t1", 1, 11), ("t2", 0, 11), ("t2", 50, 54), ("t2", 75, 79), ("t2", 100, 104), ("t3", 0, 11), ("t3", 50, 51)]
 
@@ -31,13 +30,6 @@ def _file(imago: Path, name: str, suffix: str) -> Path:
     folder = imago / name.split("_")[0]
     path = folder / f"{name}{suffix}"
     return path if path.exists() else folder / "skip" / f"{name}{suffix}"
-
-
-def _recorded(sgf_path: Path) -> list[tuple[str, tuple[int, int] | None]]:
-    game = sgf.Sgf_game.from_bytes(sgf_path.read_bytes())
-    n = game.get_size()
-    moves = [node.get_move() for node in game.get_main_sequence()]
-    return [(c, None if p is None else (n - 1 - p[0], p[1])) for c, p in moves if c is not None]
 
 
 def follow_run(imago: Path, series: str, first: int, last: int) -> tuple[bool, list, list, str]:
@@ -52,7 +44,7 @@ def follow_run(imago: Path, series: str, first: int, last: int) -> tuple[bool, l
             code = goban_edge(["replay", str(photos), "--stills", "--json-events", "--sgf", str(Path(tmp) / "run.sgf")])
         if code != 0:
             raise RuntimeError(f"goban-edge replay exited with {code} on {series} {first}-{last}")
-        recorded = _recorded(Path(tmp) / "run.sgf")
+        recorded = main_line((Path(tmp) / "run.sgf").read_bytes())[1]
     follower = Follower(stills_config(GameConfig()))
     implied = []
     for t, name in enumerate(names):

@@ -46,7 +46,6 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 import numpy as np
-from sgfmill import sgf
 
 from edge.atomic import atomic_write_text
 from edge.board.position import Color, Point, Position
@@ -62,6 +61,7 @@ from edge.game import (
     UndoEvent,
 )
 from edge.game.coords import point_name
+from edge.game.record import main_line
 from edge.synth.games import PlayedGame, game_corpus
 from edge.synth.video import MIN_FRAMES_PER_MOVE, VideoPlan, plan_game_video
 
@@ -166,18 +166,6 @@ def planned_readings(plan: VideoPlan, noise: ReadingNoise | None) -> list[FrameR
 # --- comparing -------------------------------------------------------------------
 
 
-def sgf_moves(data: bytes) -> list[Move]:
-    """The main line's moves of an SGF record, points as edge's (row, col), row 0 at the top."""
-    game = sgf.Sgf_game.from_bytes(data)
-    size = game.get_size()
-    moves: list[Move] = []
-    for node in game.get_main_sequence():
-        color, point = node.get_move()
-        if color is not None:
-            moves.append((color, None if point is None else (size - 1 - point[0], point[1])))
-    return moves
-
-
 def correction_positions(events: Iterable[GameEvent]) -> list[tuple[int, CorrectionEvent]]:
     """Each correction event with the number of moves the record held when it came."""
     moves, out = 0, []
@@ -247,7 +235,7 @@ def report(
     seconds: float,
 ) -> GameReport:
     data = follower.sgf_bytes()
-    recorded = sgf_moves(data) if data is not None else []
+    recorded = main_line(data)[1] if data is not None else []
     corrections = correction_positions(e for _, e in events)
     published: dict[int, tuple[int, Move]] = {}
     for f, event in events:

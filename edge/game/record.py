@@ -30,10 +30,26 @@ from sgfmill import sgf
 from edge import __version__
 from edge.atomic import atomic_write_bytes
 from edge.board.position import Color, Point, Position
+from edge.errors import BadInputError
 from edge.game.config import GameConfig
 from edge.game.events import CorrectionEvent, EndGameEvent, GameEvent, MoveEvent, UndoEvent
 
 TIME_PROPERTY = "MT"
+
+
+def main_line(data: bytes) -> tuple[int, list[tuple[Color, Point | None]]]:
+    """An SGF record's board size and main-line moves, points as edge's `(row, col)` (None: a pass)."""
+    try:
+        game = sgf.Sgf_game.from_bytes(data)
+    except ValueError as exc:
+        raise BadInputError(f"not a readable SGF record: {exc}") from None
+    size = game.get_size()
+    moves: list[tuple[Color, Point | None]] = []
+    for node in game.get_main_sequence():
+        color, point = node.get_move()
+        if color is not None:
+            moves.append((color, None if point is None else (size - 1 - point[0], point[1])))
+    return size, moves
 
 
 def iso_time(timestamp: float) -> str:
