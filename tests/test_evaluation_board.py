@@ -113,6 +113,24 @@ def test_wrong_point_is_placed_in_the_reading_orientation() -> None:
         assert reading[in_reading] == "b" and expected.symmetries()[k][in_reading] is None
 
 
+def test_hidden_points_are_left_out_of_every_count(tmp_path: Path) -> None:
+    # G7's white stone is under a hand in the photo: the label says "?" there.
+    label = tmp_path / "hand.txt"
+    lines = OPENING_9.strip().splitlines()
+    lines[2] = ". . B . . . ? . ."
+    label.write_text("\n".join(lines))
+    expected, hidden = read_board_txt(label)
+    assert hidden == {(2, 6)} and (2, 6) not in expected.stones
+    # The reading that misses G7 is right where it can be; its extra A1 stays wrong.
+    r = compare_board(IMG, expected, position(OPENING_9_TWO_WRONG), fixed_orientation=True, hidden=hidden)
+    assert [e.label(9) for e in r.errors] == ["A1"]
+    failed = compare_board(Path("x.jpg"), expected, None, fixed_orientation=True, failure="no board", hidden=hidden)
+    assert failed.wrong_points == 80
+    m = board_metrics([r, failed], fixed_orientation=True)
+    assert m.hidden_points == 2 and m.intersections == 160 and m.correct_intersections == 79
+    assert np.sum(m.confusion) == 80
+
+
 def test_grid_points_map_back_to_the_image_corners() -> None:
     corners = np.array([[100.0, 80.0], [500.0, 90.0], [520.0, 430.0], [90.0, 420.0]])
     xy = grid_to_image([(0, 0), (0, 18), (18, 18), (18, 0)], 19, corners, RectifiedGeometry())
@@ -122,7 +140,7 @@ def test_grid_points_map_back_to_the_image_corners() -> None:
 def test_board_txt_errors_name_file_and_line(tmp_path: Path) -> None:
     good = tmp_path / "ok.txt"
     good.write_text(OPENING_9)
-    assert read_board_txt(good) == position(OPENING_9)
+    assert read_board_txt(good) == (position(OPENING_9), frozenset())
     short = tmp_path / "short.txt"
     lines = OPENING_9.strip().splitlines()
     lines[4] = ". . . . B . . ."

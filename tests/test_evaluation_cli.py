@@ -37,7 +37,7 @@ def label_reader(model: Path | None) -> Reader:
     def read(image: Path) -> Prediction:
         if image.stem == "d":
             raise NoBoardError("no board found")
-        position = read_board_txt(image.with_suffix(".txt"))
+        position, _ = read_board_txt(image.with_suffix(".txt"))
         if image.stem == "b":
             stones = dict(position.stones)
             stones[(0, 0)] = "w"

@@ -8,7 +8,9 @@ renderer's full mix of conditions (hands partly over the board, glare, blur,
 noise, JPEG), a seed range (30,000,000 and up) that training never used.
 Labels are the positions in the frame of the board's corners as the renderer
 orders them (the reader orders corners the same way), so the set is marked
-orientation-fixed; the true corners are kept beside each image.
+orientation-fixed; the true corners are kept beside each image. A stone a hand
+hides (more than half of it) is labelled `?`: no single photo shows it, so it
+is not scored.
 """
 
 from __future__ import annotations
@@ -42,8 +44,11 @@ def main(argv: list[str] | None = None) -> int:
         rendered = Scene.random(size, seed).render(random_position(size, rng), seed=seed, hand=hand)
         name = f"board_{i:04d}"
         cv2.imwrite(str(args.out / f"{name}.jpg"), rendered.image, [cv2.IMWRITE_JPEG_QUALITY, 95])
-        (args.out / f"{name}.txt").write_text(
-            "\n".join(" ".join(row) for row in rendered.position.rows()) + "\n")
+        rows = [list(row) for row in rendered.position.rows()]
+        for stone in rendered.stones:
+            if not stone.shown:
+                rows[stone.point[0]][stone.point[1]] = "?"
+        (args.out / f"{name}.txt").write_text("\n".join(" ".join(row) for row in rows) + "\n")
         (args.out / f"{name}.corners.json").write_text(json.dumps(rendered.corners.round(3).tolist()) + "\n")
     return 0
 

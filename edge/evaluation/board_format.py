@@ -1,7 +1,8 @@
 """Board-position sets: each image has a label beside it with the same name.
 
 * `NAME.txt`: `size` rows of `.`/`B`/`W` tokens (spaces between tokens optional),
-  top row first, as in the Imago test suite;
+  top row first, as in the Imago test suite; `?` marks a point the photo cannot
+  show (a stone under a hand): it is not scored;
 * `NAME.sgf`: a game record whose final position (main line, captures applied)
   is the label, for photos taken at the end of a game or at a known move.
 
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from edge.board.position import Color, Position
+from edge.board.position import Color, Point, Position
 from edge.errors import BadInputError
 from edge.evaluation.problems import ProblemLog
 from edge.evaluation.samples import Sample
@@ -25,10 +26,14 @@ FIXED_ORIENTATION_MARKER = "fixed-orientation"
 LABEL_SUFFIXES = (".txt", ".sgf")
 _NOT_LABELS = {"readme", "license", "licence", "notes", "source", "classes", "changelog"}
 _TOKENS: dict[str, Color | None] = {".": None, "+": None, "B": "b", "W": "w"}
+HIDDEN = "?"
+
+BoardLabel = tuple[Position, frozenset[Point]]
+"""A labelled position and the points it leaves unsaid (hidden in the photo)."""
 
 
-def read_board_txt(path: Path) -> Position:
-    """A position from rows of `.`/`B`/`W`; BadInputError naming the line at fault."""
+def read_board_txt(path: Path) -> BoardLabel:
+    """A position from rows of `.`/`B`/`W`/`?`; BadInputError naming the line at fault."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -44,19 +49,23 @@ def read_board_txt(path: Path) -> Position:
         raise BadInputError(
             f"{path}: {size} rows of {lengths.pop()} points; a board has as many rows as points per row"
         )
-    stones: dict[tuple[int, int], Color] = {}
+    stones: dict[Point, Color] = {}
+    hidden: set[Point] = set()
     for r, (line_no, row) in enumerate(rows):
         if len(row) != size:
             raise BadInputError(f"{path} line {line_no}: row has {len(row)} points, expected {size}")
         for c, token in enumerate(row):
+            if token == HIDDEN:
+                hidden.add((r, c))
+                continue
             if token not in _TOKENS:
                 raise BadInputError(
-                    f"{path} line {line_no} point {c + 1}: unknown token {token!r} (expected . B W)"
+                    f"{path} line {line_no} point {c + 1}: unknown token {token!r} (expected . B W ?)"
                 )
             color = _TOKENS[token]
             if color is not None:
                 stones[(r, c)] = color
-    return Position(size, stones)
+    return Position(size, stones), frozenset(hidden)
 
 
 def read_sgf_position(path: Path) -> Position:
@@ -95,8 +104,8 @@ def _sgf_point(move: tuple[int, int], size: int) -> str:
     return f"{letters[col]}{letters[size - 1 - row]}"
 
 
-def read_position(path: Path) -> Position:
-    return read_sgf_position(path) if path.suffix.lower() == ".sgf" else read_board_txt(path)
+def read_position(path: Path) -> BoardLabel:
+    return (read_sgf_position(path), frozenset()) if path.suffix.lower() == ".sgf" else read_board_txt(path)
 
 
 def _is_label(path: Path) -> bool:
@@ -133,11 +142,11 @@ def load_board_dataset(root: Path, *, skip_bad: bool) -> tuple[list[Sample], lis
             unlabelled += 1
             continue
         try:
-            position = read_position(label)
+            position, hidden = read_position(label)
         except BadInputError as exc:
             problems.report(str(exc))
             continue
-        samples.append(Sample(image=image, label=label, position=position))
+        samples.append(Sample(image=image, label=label, position=position, hidden=hidden))
     for label in files:
         if _is_label(label) and label.with_suffix("") not in image_stems:
             problems.report(f"{label}: no image beside it named {label.stem}.jpg/.png/...")

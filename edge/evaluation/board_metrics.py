@@ -15,7 +15,7 @@ from typing import Sequence
 
 import numpy as np
 
-from edge.board.position import Color, Position
+from edge.board.position import Color, Point, Position
 
 STATES: tuple[str, ...] = ("empty", "black", "white")
 _CODE: dict[Color, int] = {"b": 1, "w": 2}
@@ -47,14 +47,20 @@ class BoardResult:
     errors: tuple[PointError, ...]
     failure: str | None = None
     """Why no comparable reading exists (reader error, wrong board size)."""
+    hidden: frozenset[Point] = frozenset()
+    """Points of `expected` the photo cannot show: not scored."""
 
     @property
     def correct(self) -> bool:
         return self.failure is None and not self.errors
 
     @property
+    def scored_points(self) -> int:
+        return self.expected.size**2 - len(self.hidden)
+
+    @property
     def wrong_points(self) -> int:
-        return self.expected.size**2 if self.failure is not None else len(self.errors)
+        return self.scored_points if self.failure is not None else len(self.errors)
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,8 @@ class BoardMetrics:
     exact_matches: int
     intersections: int
     correct_intersections: int
+    hidden_points: int
+    """Points labelled hidden, left out of `intersections`."""
     confusion: tuple[tuple[int, int, int], ...]
     """Rows: expected empty/black/white; columns: read empty/black/white."""
     fixed_orientation: bool
@@ -93,44 +101,54 @@ def compare_board(
     *,
     fixed_orientation: bool,
     failure: str | None = None,
+    hidden: frozenset[Point] = frozenset(),
 ) -> BoardResult:
     if failure is None and got is None:
         failure = "no position read"
     if failure is None and got is not None and got.size != expected.size:
         failure = f"read a {got.size}x{got.size} board, labelled {expected.size}x{expected.size}"
     if failure is not None or got is None:
-        return BoardResult(image, expected, None, 0, (), failure)
+        return BoardResult(image, expected, None, 0, (), failure, hidden)
     want = grid(expected)
+    scored = _scored(expected.size, hidden)
     candidates = [got] if fixed_orientation else got.symmetries()
     grids = np.stack([grid(p) for p in candidates])
-    wrong = (grids != want[None]).reshape(len(candidates), -1).sum(axis=1)
+    wrong = ((grids != want[None]) & scored[None]).reshape(len(candidates), -1).sum(axis=1)
     best = int(np.argmin(wrong))
     aligned = candidates[best]
     names: dict[int, Color | None] = {0: None, 1: "b", 2: "w"}
     errors = tuple(
         PointError(int(r), int(c), names[int(want[r, c])], names[int(grids[best][r, c])])
-        for r, c in np.argwhere(grids[best] != want)
+        for r, c in np.argwhere((grids[best] != want) & scored)
     )
-    return BoardResult(image, expected, aligned, best, errors)
+    return BoardResult(image, expected, aligned, best, errors, hidden=hidden)
+
+
+def _scored(size: int, hidden: frozenset[Point]) -> np.ndarray:
+    mask = np.ones((size, size), dtype=bool)
+    for row, col in hidden:
+        mask[row, col] = False
+    return mask
 
 
 def board_metrics(results: Sequence[BoardResult], *, fixed_orientation: bool) -> BoardMetrics:
     confusion = np.zeros((3, 3), dtype=np.int64)
     intersections = correct = 0
     for r in results:
-        n = r.expected.size**2
-        intersections += n
+        intersections += r.scored_points
         if r.failure is not None or r.got is None:
             continue
+        scored = _scored(r.expected.size, r.hidden)
         want, got = grid(r.expected), grid(r.got)
-        np.add.at(confusion, (want.reshape(-1), got.reshape(-1)), 1)
-        correct += n - len(r.errors)
+        np.add.at(confusion, (want[scored], got[scored]), 1)
+        correct += r.scored_points - len(r.errors)
     return BoardMetrics(
         images=len(results),
         boards_read=sum(1 for r in results if r.failure is None),
         exact_matches=sum(1 for r in results if r.correct),
         intersections=intersections,
         correct_intersections=correct,
+        hidden_points=sum(len(r.hidden) for r in results),
         confusion=tuple(tuple(int(v) for v in row) for row in confusion),  # type: ignore[misc]
         fixed_orientation=fixed_orientation,
         results=tuple(results),

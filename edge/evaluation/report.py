@@ -169,6 +169,7 @@ def _board_dict(m: BoardMetrics, gallery: Mapping[str, str]) -> dict[str, Any]:
         "intersections": m.intersections,
         "correct_intersections": m.correct_intersections,
         "intersection_accuracy": m.intersection_accuracy,
+        "hidden_points": m.hidden_points,
         "fixed_orientation": m.fixed_orientation,
         "confusion": {
             "labels": list(STATES),
@@ -179,7 +180,7 @@ def _board_dict(m: BoardMetrics, gallery: Mapping[str, str]) -> dict[str, Any]:
         "conventions": (
             "unless fixed_orientation, each reading is compared under the board's 8 symmetries "
             "and the best counts; an unread board counts all its intersections wrong; the "
-            "confusion matrix covers boards that were read"
+            "confusion matrix covers boards that were read; points labelled hidden (?) are not scored"
         ),
         "per_image": [_result_dict(r, gallery) for r in m.results],
     }
@@ -244,6 +245,7 @@ def to_markdown(report: EvaluationReport) -> str:
             f"| boards exactly right | {b.exact_matches} / {b.images} ({_pct(b.exact_match_rate)}) |",
             f"| intersections right | {b.correct_intersections} / {b.intersections} ({_pct(b.intersection_accuracy)}) |",
             f"| boards read | {b.boards_read} / {b.images} |",
+            f"| points labelled hidden (`?`), not scored | {b.hidden_points} |",
             "",
             f"Orientation: {orientation}.",
             "",
@@ -295,6 +297,7 @@ def format_summary(report: EvaluationReport) -> str:
         lines.append(
             f"  boards:    {b.exact_matches}/{b.images} exactly right ({_pct(b.exact_match_rate)}), "
             f"intersections {_pct(b.intersection_accuracy)}, {b.images - b.boards_read} not read"
+            + (f", {b.hidden_points} hidden points not scored" if b.hidden_points else "")
         )
     if report.read_failures and not report.board:
         lines.append(f"  not read:  {len(report.read_failures)} images")

@@ -96,7 +96,8 @@ def score_predictions(
     if dataset.has_positions:
         results = [
             compare_board(
-                s.image, s.position, p.position, fixed_orientation=dataset.fixed_orientation, failure=p.error
+                s.image, s.position, p.position, fixed_orientation=dataset.fixed_orientation, failure=p.error,
+                hidden=s.hidden,
             )
             for s, p in zip(dataset.samples, predictions)
             if s.position is not None

@@ -13,7 +13,7 @@ from typing import Callable, Iterator, Literal, Sequence
 
 import numpy as np
 
-from edge.board.position import Color, Position
+from edge.board.position import Color, Point, Position
 
 DatasetFormat = Literal["coco", "yolo", "board"]
 
@@ -42,6 +42,8 @@ class Sample:
     """Ground-truth stones; None when the set labels positions only."""
     position: Position | None = None
     """Ground-truth position; None when the set labels boxes only."""
+    hidden: frozenset[Point] = frozenset()
+    """Points of `position` the photo cannot show (under a hand): not scored."""
 
 
 @dataclass(frozen=True)

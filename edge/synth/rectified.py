@@ -9,7 +9,7 @@ import numpy as np
 
 from edge.board.position import Color, Point
 from edge.rectify.geometry import RectifiedGeometry
-from edge.synth.truth import RenderedBoard
+from edge.synth.truth import LABEL_MIN_VISIBLE, RenderedBoard
 
 Box = tuple[float, float, float, float]
 
@@ -25,7 +25,7 @@ def _warped_box(outline: np.ndarray, hmg: np.ndarray, side: int) -> Box | None:
 
 
 def rectified_truth(
-    rendered: RenderedBoard, geometry: RectifiedGeometry, *, min_visible: float = 0.5
+    rendered: RenderedBoard, geometry: RectifiedGeometry, *, min_visible: float = LABEL_MIN_VISIBLE
 ) -> tuple[np.ndarray, list[tuple[Box, Color, Point]]]:
     """Warp a rendered frame to the rectified square and map each stone's outline
     through the same homography to its tight box there (clipped to the image).
@@ -51,7 +51,7 @@ def rectified_ignore_regions(
     beside_board: Iterable[np.ndarray],
     geometry: RectifiedGeometry,
     *,
-    min_visible: float = 0.5,
+    min_visible: float = LABEL_MIN_VISIBLE,
 ) -> list[Box]:
     """Rectified boxes of what is a stone but not a label: the stones `rectified_truth`
     drops because a hand hides most of them, and the bowls and loose stones beside

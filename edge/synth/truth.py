@@ -8,6 +8,10 @@ import numpy as np
 
 from edge.board.position import Color, Point, Position
 
+LABEL_MIN_VISIBLE = 0.5
+"""A stone a hand covers more than half of is no label: no detector should be asked
+to see through hands, and no reader to name what a single photo hides."""
+
 
 @dataclass(frozen=True)
 class StoneTruth:
@@ -23,6 +27,11 @@ class StoneTruth:
     """(K, 2) float32 image-px convex polygon of the stone silhouette."""
     visible: float
     """Fraction of the silhouette not covered by a hand or arm (0..1)."""
+
+    @property
+    def shown(self) -> bool:
+        """Enough of it in view to be a label (`LABEL_MIN_VISIBLE`)."""
+        return self.visible >= LABEL_MIN_VISIBLE
 
 
 @dataclass(frozen=True)
