@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +12,7 @@ import pytest
 from edge.board.position import Position
 from edge.errors import BadInputError
 from edge.evaluation.board_format import read_board_txt, read_sgf_position
-from edge.evaluation.board_metrics import board_metrics, compare_board
+from edge.evaluation.board_metrics import board_metrics, compare_board, corner_error
 from edge.evaluation.datasets import detect_format, load_dataset
 from edge.evaluation.gallery import _reading_point, grid_to_image
 from edge.rectify.geometry import RectifiedGeometry
@@ -204,6 +205,45 @@ def test_board_set_label_without_image_and_skip_bad(tmp_path: Path) -> None:
     assert [s.image.name for s in ds] == ["a.jpg"]
     assert len(ds.problems) == 2
     assert any("lost.txt: no image beside it" in p for p in ds.problems)
+
+
+SQUARE = np.array([[100.0, 100.0], [420.0, 100.0], [420.0, 420.0], [100.0, 420.0]])  # 9x9: spacing 40 px
+
+
+def test_corner_error_is_in_spacings_whichever_corner_a_reading_starts_from() -> None:
+    assert corner_error(SQUARE[[2, 3, 0, 1]], SQUARE, 9) == pytest.approx(0.0)
+    assert corner_error(SQUARE[::-1], SQUARE, 9) == pytest.approx(0.0)
+    # A grid fitted one line too far right: every corner a spacing off.
+    assert corner_error(SQUARE + [40.0, 0.0], SQUARE, 9) == pytest.approx(1.0)
+
+
+def test_boards_found_where_they_are_and_the_reading_there() -> None:
+    exp = position(OPENING_9)
+    results = [
+        compare_board(Path("a.jpg"), exp, position(OPENING_9_TWO_WRONG), fixed_orientation=True,
+                      true_corners=SQUARE, found_corners=SQUARE + 4.0),
+        compare_board(Path("b.jpg"), exp, exp, fixed_orientation=True,
+                      true_corners=SQUARE, found_corners=SQUARE + [40.0, 0.0]),
+        compare_board(Path("c.jpg"), exp, None, fixed_orientation=True, failure="no board found",
+                      true_corners=SQUARE),
+        compare_board(Path("d.jpg"), exp, exp, fixed_orientation=True),  # no truth given
+    ]
+    assert [r.found_where_it_is for r in results] == [True, False, False, False]
+    m = board_metrics(results, fixed_orientation=True)
+    assert m.corners_checked == 3 and m.found_where_it_is == 1
+    assert (m.found_correct_intersections, m.found_intersections) == (79, 81)
+
+
+def test_board_set_reads_true_corners_beside_the_images(tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.jpg").write_bytes(b"\xff\xd8")
+        (tmp_path / f"{name}.txt").write_text(OPENING_9)
+    (tmp_path / "a.corners.json").write_text(json.dumps(SQUARE.tolist()))
+    (tmp_path / "b.corners.json").write_text("[[1, 2], [3, 4]]")
+    with pytest.raises(BadInputError, match=r"b\.corners\.json: corners must be 4 \[x, y\] pairs"):
+        load_dataset(tmp_path, "board")
+    ds = load_dataset(tmp_path, "board", skip_bad=True)
+    assert [s.image.name for s in ds] == ["a.jpg"] and np.allclose(ds.samples[0].corners, SQUARE)
 
 
 @pytest.mark.skipif(not IMAGO.is_dir(), reason="shared Imago data not present")

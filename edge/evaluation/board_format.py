@@ -6,6 +6,10 @@
 * `NAME.sgf`: a game record whose final position (main line, captures applied)
   is the label, for photos taken at the end of a game or at a known move.
 
+`NAME.corners.json` beside an image, when present, holds the board's true outer
+grid corners (`[[x, y], ...]`, 4 points, image pixels): the evaluation then also
+says whether the board was found where it is.
+
 Folders are searched recursively, so subsets (t1/, t2/skip/) all count. A set
 whose photos all show the board the way the labels are written may say so with
 an empty file named `fixed-orientation` in its root; readings are then not
@@ -14,7 +18,10 @@ compared up to the board's symmetries.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+
+import numpy as np
 
 from edge.board.position import Color, Point, Position
 from edge.errors import BadInputError
@@ -24,6 +31,7 @@ from edge.evaluation.yolo_format import IMAGE_SUFFIXES
 
 FIXED_ORIENTATION_MARKER = "fixed-orientation"
 LABEL_SUFFIXES = (".txt", ".sgf")
+CORNERS_SUFFIX = ".corners.json"
 _NOT_LABELS = {"readme", "license", "licence", "notes", "source", "classes", "changelog"}
 _TOKENS: dict[str, Color | None] = {".": None, "+": None, "B": "b", "W": "w"}
 HIDDEN = "?"
@@ -104,6 +112,17 @@ def _sgf_point(move: tuple[int, int], size: int) -> str:
     return f"{letters[col]}{letters[size - 1 - row]}"
 
 
+def read_corners(path: Path) -> np.ndarray:
+    """(4, 2) corners from a `NAME.corners.json`; BadInputError naming the file."""
+    try:
+        corners = np.asarray(json.loads(path.read_text(encoding="utf-8")), dtype=np.float64)
+    except (OSError, UnicodeDecodeError, ValueError, TypeError) as exc:
+        raise BadInputError(f"{path}: cannot read corners ({exc})") from None
+    if corners.shape != (4, 2) or not np.isfinite(corners).all():
+        raise BadInputError(f"{path}: corners must be 4 [x, y] pairs of numbers")
+    return corners
+
+
 def read_position(path: Path) -> BoardLabel:
     return (read_sgf_position(path), frozenset()) if path.suffix.lower() == ".sgf" else read_board_txt(path)
 
@@ -141,12 +160,14 @@ def load_board_dataset(root: Path, *, skip_bad: bool) -> tuple[list[Sample], lis
         if label is None:
             unlabelled += 1
             continue
+        corners_file = image.with_suffix(CORNERS_SUFFIX)
         try:
             position, hidden = read_position(label)
+            corners = read_corners(corners_file) if corners_file.is_file() else None
         except BadInputError as exc:
             problems.report(str(exc))
             continue
-        samples.append(Sample(image=image, label=label, position=position, hidden=hidden))
+        samples.append(Sample(image=image, label=label, position=position, hidden=hidden, corners=corners))
     for label in files:
         if _is_label(label) and label.with_suffix("") not in image_stems:
             problems.report(f"{label}: no image beside it named {label.stem}.jpg/.png/...")

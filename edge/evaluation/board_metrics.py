@@ -5,10 +5,17 @@ orientation fixed, a reading is compared with the label under each of the board'
 8 symmetries and the best one counts (the first of equals, identity first).
 A reading that failed or has the wrong board size counts every intersection of
 that image as wrong; the confusion matrix covers the boards that were read.
+Points the label marks hidden (a stone under a hand) are not scored at all.
+
+Where a set gives the boards' true corners, each reading's corners are checked
+against them: a board found within `FOUND_WITHIN` grid spacings at every corner
+puts every stone on its own intersection, so the accuracy on those boards is the
+reading's alone, apart from where board finding put the grid.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -20,6 +27,8 @@ from edge.board.position import Color, Point, Position
 STATES: tuple[str, ...] = ("empty", "black", "white")
 _CODE: dict[Color, int] = {"b": 1, "w": 2}
 _COLUMN_LETTERS = "ABCDEFGHJKLMNOPQRSTUVWXYZ"
+FOUND_WITHIN = 0.3
+"""Largest corner error, in grid spacings, of a board found where it is."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +58,12 @@ class BoardResult:
     """Why no comparable reading exists (reader error, wrong board size)."""
     hidden: frozenset[Point] = frozenset()
     """Points of `expected` the photo cannot show: not scored."""
+    corner_error: float | None = None
+    """Largest distance from a found corner to the true one, in grid spacings (None: not known)."""
+
+    @property
+    def found_where_it_is(self) -> bool:
+        return self.failure is None and self.corner_error is not None and self.corner_error <= FOUND_WITHIN
 
     @property
     def correct(self) -> bool:
@@ -72,6 +87,13 @@ class BoardMetrics:
     correct_intersections: int
     hidden_points: int
     """Points labelled hidden, left out of `intersections`."""
+    corners_checked: int
+    """Images whose true corners the set gives."""
+    found_where_it_is: int
+    """Of those, boards read with every corner within `FOUND_WITHIN` spacings of the truth."""
+    found_intersections: int
+    found_correct_intersections: int
+    """Scored and right intersections on the boards found where they are."""
     confusion: tuple[tuple[int, int, int], ...]
     """Rows: expected empty/black/white; columns: read empty/black/white."""
     fixed_orientation: bool
@@ -84,6 +106,10 @@ class BoardMetrics:
     @property
     def intersection_accuracy(self) -> float | None:
         return self.correct_intersections / self.intersections if self.intersections else None
+
+    @property
+    def found_intersection_accuracy(self) -> float | None:
+        return self.found_correct_intersections / self.found_intersections if self.found_intersections else None
 
 
 def grid(position: Position) -> np.ndarray:
@@ -102,13 +128,19 @@ def compare_board(
     fixed_orientation: bool,
     failure: str | None = None,
     hidden: frozenset[Point] = frozenset(),
+    true_corners: np.ndarray | None = None,
+    found_corners: np.ndarray | None = None,
 ) -> BoardResult:
     if failure is None and got is None:
         failure = "no position read"
     if failure is None and got is not None and got.size != expected.size:
         failure = f"read a {got.size}x{got.size} board, labelled {expected.size}x{expected.size}"
     if failure is not None or got is None:
-        return BoardResult(image, expected, None, 0, (), failure, hidden)
+        return BoardResult(image, expected, None, 0, (), failure, hidden,
+                           corner_error=None if true_corners is None else math.inf)
+    error = None
+    if true_corners is not None and found_corners is not None:
+        error = corner_error(found_corners, true_corners, expected.size)
     want = grid(expected)
     scored = _scored(expected.size, hidden)
     candidates = [got] if fixed_orientation else got.symmetries()
@@ -121,7 +153,18 @@ def compare_board(
         PointError(int(r), int(c), names[int(want[r, c])], names[int(grids[best][r, c])])
         for r, c in np.argwhere((grids[best] != want) & scored)
     )
-    return BoardResult(image, expected, aligned, best, errors, hidden=hidden)
+    return BoardResult(image, expected, aligned, best, errors, hidden=hidden, corner_error=error)
+
+
+def corner_error(found: np.ndarray, true: np.ndarray, size: int) -> float:
+    """Largest corner distance in grid spacings, for the best pairing of the two
+    quadrilaterals' corners (either may start at any corner, in either direction)."""
+    found = np.asarray(found, dtype=np.float64).reshape(4, 2)
+    true = np.asarray(true, dtype=np.float64).reshape(4, 2)
+    spacing = float(np.mean(np.linalg.norm(true - np.roll(true, 1, axis=0), axis=1))) / max(size - 1, 1)
+    orders = [np.roll(found, k, axis=0) for k in range(4)]
+    orders += [np.roll(found[::-1], k, axis=0) for k in range(4)]
+    return min(float(np.linalg.norm(o - true, axis=1).max()) for o in orders) / max(spacing, 1e-9)
 
 
 def _scored(size: int, hidden: frozenset[Point]) -> np.ndarray:
@@ -134,6 +177,7 @@ def _scored(size: int, hidden: frozenset[Point]) -> np.ndarray:
 def board_metrics(results: Sequence[BoardResult], *, fixed_orientation: bool) -> BoardMetrics:
     confusion = np.zeros((3, 3), dtype=np.int64)
     intersections = correct = 0
+    found = [r for r in results if r.found_where_it_is]
     for r in results:
         intersections += r.scored_points
         if r.failure is not None or r.got is None:
@@ -149,6 +193,10 @@ def board_metrics(results: Sequence[BoardResult], *, fixed_orientation: bool) ->
         intersections=intersections,
         correct_intersections=correct,
         hidden_points=sum(len(r.hidden) for r in results),
+        corners_checked=sum(1 for r in results if r.corner_error is not None),
+        found_where_it_is=len(found),
+        found_intersections=sum(r.scored_points for r in found),
+        found_correct_intersections=sum(r.scored_points - len(r.errors) for r in found),
         confusion=tuple(tuple(int(v) for v in row) for row in confusion),  # type: ignore[misc]
         fixed_orientation=fixed_orientation,
         results=tuple(results),

@@ -4,6 +4,7 @@ a few lines for the terminal."""
 from __future__ import annotations
 
 import datetime as _dt
+import math
 import platform
 from dataclasses import dataclass, field
 from typing import Any, Mapping
@@ -11,7 +12,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from edge.evaluation.average_precision import DetectionMetrics, OperatingPoint
-from edge.evaluation.board_metrics import STATES, BoardMetrics, BoardResult
+from edge.evaluation.board_metrics import FOUND_WITHIN, STATES, BoardMetrics, BoardResult
 
 REPORT_VERSION = 1
 
@@ -151,6 +152,9 @@ def _result_dict(r: BoardResult, gallery: Mapping[str, str]) -> dict[str, Any]:
         "failure": r.failure,
         "symmetry": r.symmetry,
         "wrong_points": r.wrong_points,
+        "corner_error_spacings": (
+            round(r.corner_error, 3) if r.corner_error is not None and math.isfinite(r.corner_error) else None
+        ),
         "errors": [
             {"point": e.label(r.expected.size), "row": e.row, "col": e.col,
              "expected": _color(e.expected), "got": _color(e.got)}
@@ -170,6 +174,11 @@ def _board_dict(m: BoardMetrics, gallery: Mapping[str, str]) -> dict[str, Any]:
         "correct_intersections": m.correct_intersections,
         "intersection_accuracy": m.intersection_accuracy,
         "hidden_points": m.hidden_points,
+        "corners_checked": m.corners_checked,
+        "found_where_it_is": m.found_where_it_is,
+        "found_intersections": m.found_intersections,
+        "found_correct_intersections": m.found_correct_intersections,
+        "found_intersection_accuracy": m.found_intersection_accuracy,
         "fixed_orientation": m.fixed_orientation,
         "confusion": {
             "labels": list(STATES),
@@ -180,7 +189,9 @@ def _board_dict(m: BoardMetrics, gallery: Mapping[str, str]) -> dict[str, Any]:
         "conventions": (
             "unless fixed_orientation, each reading is compared under the board's 8 symmetries "
             "and the best counts; an unread board counts all its intersections wrong; the "
-            "confusion matrix covers boards that were read; points labelled hidden (?) are not scored"
+            "confusion matrix covers boards that were read; points labelled hidden (?) are not scored; "
+            f"a board is found where it is when every corner lies within {FOUND_WITHIN} grid spacings "
+            "of the true one (sets that give NAME.corners.json)"
         ),
         "per_image": [_result_dict(r, gallery) for r in m.results],
     }
@@ -246,6 +257,15 @@ def to_markdown(report: EvaluationReport) -> str:
             f"| intersections right | {b.correct_intersections} / {b.intersections} ({_pct(b.intersection_accuracy)}) |",
             f"| boards read | {b.boards_read} / {b.images} |",
             f"| points labelled hidden (`?`), not scored | {b.hidden_points} |",
+        ]
+        if b.corners_checked:
+            lines += [
+                f"| boards found where they are (corners within {FOUND_WITHIN} spacings) "
+                f"| {b.found_where_it_is} / {b.corners_checked} |",
+                f"| intersections right on those boards | {b.found_correct_intersections} / "
+                f"{b.found_intersections} ({_pct(b.found_intersection_accuracy)}) |",
+            ]
+        lines += [
             "",
             f"Orientation: {orientation}.",
             "",
@@ -299,6 +319,11 @@ def format_summary(report: EvaluationReport) -> str:
             f"intersections {_pct(b.intersection_accuracy)}, {b.images - b.boards_read} not read"
             + (f", {b.hidden_points} hidden points not scored" if b.hidden_points else "")
         )
+        if b.corners_checked:
+            lines.append(
+                f"             {b.found_where_it_is}/{b.corners_checked} boards found where they are, "
+                f"intersections there {_pct(b.found_intersection_accuracy)}"
+            )
     if report.read_failures and not report.board:
         lines.append(f"  not read:  {len(report.read_failures)} images")
     if report.problems:

@@ -97,7 +97,7 @@ def score_predictions(
         results = [
             compare_board(
                 s.image, s.position, p.position, fixed_orientation=dataset.fixed_orientation, failure=p.error,
-                hidden=s.hidden,
+                hidden=s.hidden, true_corners=s.corners, found_corners=p.corners,
             )
             for s, p in zip(dataset.samples, predictions)
             if s.position is not None

@@ -44,6 +44,8 @@ class Sample:
     """Ground-truth position; None when the set labels boxes only."""
     hidden: frozenset[Point] = frozenset()
     """Points of `position` the photo cannot show (under a hand): not scored."""
+    corners: np.ndarray | None = None
+    """The board's true outer grid corners (4, 2) in image pixels, when the set gives them."""
 
 
 @dataclass(frozen=True)
