@@ -28,9 +28,11 @@ from edge.detect.decode import OFFSET_SPAN  # noqa: E402
 import export  # noqa: E402
 import network  # noqa: E402
 
-RECIPE_VERSION = "3"
+RECIPE_VERSION = "4"
 TRAIN_SEED_BASE = 0
 """Training renders use seeds TRAIN_SEED_BASE .. + n; validation starts at 10,000,000."""
+CALIBRATION_IMAGES = 1000
+"""Training renders that set the int8 model's ranges."""
 
 
 def focal_loss(target: tf.Tensor, pred: tf.Tensor) -> tf.Tensor:
@@ -53,19 +55,31 @@ def box_loss(target: tf.Tensor, pred: tf.Tensor) -> tf.Tensor:
 
 
 def photometric(images: tf.Tensor) -> tf.Tensor:
-    """Cheap extra light variation on top of the renderer's, per batch element."""
+    """Extra light and colour variation on top of the renderer's, per batch element.
+
+    The renderer's boards are all warm woods under warm light; cameras with auto
+    white balance turn pale plywood and vinyl boards grey, where white stones
+    lose their contrast. Desaturating and re-balancing teaches the network that
+    a stone is told by its lightness and shape, not by the board's colour.
+    """
     batch = tf.shape(images)[0]
+    grey = tf.reduce_mean(images, axis=-1, keepdims=True)
+    saturation = tf.random.uniform([batch, 1, 1, 1], 0.0, 1.3)
+    images = grey + (images - grey) * saturation
+    mean = tf.reduce_mean(images, axis=[1, 2, 3], keepdims=True)
+    contrast = tf.random.uniform([batch, 1, 1, 1], 0.6, 1.3)
+    images = mean + (images - mean) * contrast
     gain = tf.random.uniform([batch, 1, 1, 1], 0.75, 1.25)
     bias = tf.random.uniform([batch, 1, 1, 1], -20.0, 20.0)
-    tint = tf.random.uniform([batch, 1, 1, 3], 0.9, 1.1)
-    return tf.clip_by_value(images * gain * tint + bias, 0.0, 255.0)
+    balance = tf.random.uniform([batch, 1, 1, 3], 0.8, 1.2)
+    return tf.clip_by_value(images * gain * balance + bias, 0.0, 255.0)
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", type=Path, default=Path("models"))
-    ap.add_argument("--train-images", type=int, default=7000)
-    ap.add_argument("--epochs", type=int, default=24)
+    ap.add_argument("--train-images", type=int, default=8000)
+    ap.add_argument("--epochs", type=int, default=30)
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--seed", type=int, default=1234)
@@ -142,7 +156,11 @@ def main(argv: list[str] | None = None) -> int:
     weights = args.out / "work" / "detector.weights.h5"
     weights.parent.mkdir(parents=True, exist_ok=True)
     model.save_weights(weights)
-    calibration_images = images[rng.choice(n, min(n, 300), replace=False)]
+    # int8 ranges come from these; 300 images left the int8 model 0.02 mAP@[.5:.95] below float
+    # (recipe 4), 1,000 brought it within 0.005. Drawn apart from training's random stream, so
+    # that the export can be redone from the saved weights alone.
+    calibration = np.random.default_rng(args.seed).choice(n, min(n, CALIBRATION_IMAGES), replace=False)
+    calibration_images = images[np.sort(calibration)]
     training = {
         "recipe_version": RECIPE_VERSION,
         "seed": args.seed,
@@ -151,6 +169,7 @@ def main(argv: list[str] | None = None) -> int:
         "epochs": args.epochs,
         "batch": args.batch,
         "learning_rate": args.lr,
+        "calibration_images": len(calibration_images),
         "train_seconds": round(time.time() - t_start),
         "tensorflow": tf.__version__,
     }
