@@ -59,7 +59,8 @@ class BoardResult:
     hidden: frozenset[Point] = frozenset()
     """Points of `expected` the photo cannot show: not scored."""
     corner_error: float | None = None
-    """Largest distance from a found corner to the true one, in grid spacings (None: not known)."""
+    """Largest distance from a found corner to the true one, in grid spacings
+    (inf: no board read; None: the set gives no true corners)."""
 
     @property
     def found_where_it_is(self) -> bool:
