@@ -258,6 +258,22 @@ def test_stone_going_for_no_reason_waits_for_hidden_stone_frames_where_set():
     assert out[2] is not None and not out[2].via_jump
 
 
+def test_a_stone_believed_hidden_does_not_hold_up_a_new_one():
+    """The arm that placed (4, 4) hides (6, 6) on its way out, unnoticed: (6, 6)'s going has
+    to hold for hidden_stone_frames, so waiting for it would only delay the move."""
+    config = GameConfig(size=9, hidden_stone_frames=6)
+    tracker = GameTracker(config)
+    tracker.observe(TWO, 0.0)
+    stab, clock = Stabilizer(config, explained=tracker.explained_removals), Clock()
+    settle(stab, clock, TWO)
+    played = with_stones(TWO, {(4, 4): "b"})
+    covered = with_stones(played, {}, remove=[(6, 6)])
+    out = [stab.update(clock.reading(played)), *settle(stab, clock, covered, frames=2)]
+    assert out[:2] == [None, None]
+    assert out[2] is not None and out[2].changed == ((4, 4),) and out[2].position == played
+    assert settle(stab, clock, played) == [None] * 3 and stab.position == played
+
+
 def test_a_stone_hidden_before_it_settled_keeps_its_first_sighting():
     """Black plays (2, 2); an arm that the occlusion estimate misses hides it; white and
     black play again and all three settle together. (2, 2) must still count as seen

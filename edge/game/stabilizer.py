@@ -237,23 +237,15 @@ class Stabilizer:
             & (t - self._since >= cfg.stable_seconds)
             & (sure | (self._frames >= 2 * cfg.stable_frames))
         )
-        # In a game stones leave by capture; a stone that goes for no reason the rules know was
-        # more likely hidden (an arm the occlusion estimate missed) than taken off by hand.
-        # Where configured, such a going has to hold for hidden_stone_frames before it is
-        # believed -- unless the board is being cleared: no arm hides every stone.
-        hidden = np.zeros_like(accepted)
-        slow = cfg.hidden_stone_frames
-        if slow and self._explained is not None and self._cand.any():
-            going = ~settled & (self._cand == EMPTY) & (self._frames < slow)
-            if (going & accepted).any():
-                hidden = going & ~self._explained_mask(array_to_position(self._cand))
-                accepted &= ~hidden
+        hidden = self._hidden(settled, accepted)
+        accepted &= ~hidden
         if not accepted.any():
             return None
         # Stones placed together should reach the game together (two moves seen as one
         # out of order read as two moves out of turn): wait a little for other points
         # whose change is already confidently under way.
-        # (A weak reading that merely persists is not "under way": its mean confidence is low.)
+        # (A weak reading that merely persists is not "under way": its mean confidence is low;
+        # nor is a stone's going held back as hidden: it is not to be believed yet.)
         waiting = (
             ~settled
             & ~accepted
@@ -280,6 +272,25 @@ class Stabilizer:
         glimpsed = {point: color for point, (color, _) in self._glimpsed.items() if stable[point] == EMPTY}
         self._glimpsed.clear()
         return StableChange(array_to_position(stable), t, changed, first_seen=first_seen, glimpsed=glimpsed)
+
+    def _hidden(self, settled: np.ndarray, accepted: np.ndarray) -> np.ndarray:
+        """Points whose stone is going for no reason the rules know, not yet for `hidden_stone_frames`.
+
+        In a game stones leave by capture; a stone that goes for no reason the rules know was
+        more likely hidden (an arm the occlusion estimate missed) than taken off by hand, so
+        where configured such a going has to hold for hidden_stone_frames before it is
+        believed -- unless the board is being cleared: no arm hides every stone.
+        Found whenever something is accepted, not only when these are: a change that has to
+        wait that long must neither be accepted nor hold up the others.
+        """
+        none = np.zeros_like(accepted)
+        slow = self.config.hidden_stone_frames
+        if not slow or self._explained is None or not self._cand.any() or not accepted.any():
+            return none
+        going = ~settled & (self._cand == EMPTY) & (self._frames < slow)
+        if not going.any():
+            return none
+        return going & ~self._explained_mask(array_to_position(self._cand))
 
     def _collect_jump(
         self, grid: np.ndarray, conf: np.ndarray, valid: np.ndarray, t: float, needed: int
