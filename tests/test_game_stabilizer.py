@@ -233,6 +233,18 @@ def test_stone_seen_then_gone_before_it_settled_is_reported_as_glimpsed():
     assert out[2].changed == ((4, 4),) and out[2].glimpsed == {}
 
 
+def test_accepted_change_does_not_wait_for_a_change_read_back():
+    """(6, 6) is misread twice, then read right again while (4, 4) settles: a change
+    the frame reads against is not under way, however much evidence it had left."""
+    stab, clock = Stabilizer(GameConfig(size=9)), Clock()
+    settle(stab, clock, TWO)
+    played = with_stones(TWO, {(4, 4): "b"})
+    misread = with_stones(played, {}, remove=[(6, 6)])
+    out = [*settle(stab, clock, misread, frames=2), stab.update(clock.reading(played))]
+    assert out[:2] == [None, None]
+    assert out[2] is not None and out[2].changed == ((4, 4),) and out[2].position == played
+
+
 def test_stone_going_for_no_reason_waits_for_hidden_stone_frames_where_set():
     config = GameConfig(size=9, hidden_stone_frames=6, unexplained_wait=0)
     tracker = GameTracker(config)

@@ -245,13 +245,15 @@ class Stabilizer:
         # out of order read as two moves out of turn): wait a little for other points
         # whose change is already confidently under way.
         # (A weak reading that merely persists is not "under way": its mean confidence is low;
-        # nor is a stone's going held back as hidden: it is not to be believed yet.)
+        # nor is a stone's going held back as hidden: it is not to be believed yet; nor is a
+        # change this frame reads against: its evidence is running out, whatever is left of it.)
         waiting = (
             ~settled
             & ~accepted
             & (self._evidence >= cfg.confident_level)
             & (self._evidence >= self._frames * cfg.confident_level / 2)
             & ~hidden
+            & ~(valid & (grid != self._cand))
         )
         if waiting.any() and self._held < cfg.stable_frames:
             self._held += 1
