@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from calibration.evidence import line_evidence
+from calibration.corner_model import CornerModel
 from calibration.find import BoardFit, find_board
 from calibration.grid import Lattice, coverage, observe
 from calibration.store import Calibration
@@ -47,7 +48,10 @@ def default_threshold_px(calibration: Calibration) -> float:
     return DEFAULT_THRESHOLD_SPACINGS * calibration.spacing_px()
 
 
-def check_frame(calibration: Calibration, image: np.ndarray, threshold_px: float | None = None) -> CheckResult:
+def check_frame(
+    calibration: Calibration, image: np.ndarray, threshold_px: float | None = None,
+    corner_model: CornerModel | None = None,
+) -> CheckResult:
     """Compare a new frame with the calibration. Raises NoBoardError when no board is in view."""
     h, w = image.shape[:2]
     if (w, h) != tuple(calibration.image_size):
@@ -59,7 +63,7 @@ def check_frame(calibration: Calibration, image: np.ndarray, threshold_px: float
         raise BadInputError(f"threshold {threshold_px} px must be positive")
     saved = calibration.intersections()
     try:
-        fit = find_board(image, calibration.board_size)
+        fit = find_board(image, calibration.board_size, corner_model=corner_model)
     except NoBoardError as exc:
         local = _local_error(calibration, image)
         if local is None:

@@ -23,6 +23,7 @@ import numpy as np
 
 from calibration.check import check_frame
 from calibration.corners import corners_from_arg
+from calibration.corner_model import CornerModel
 from calibration.find import find_board
 from calibration.frames import frame_from_source, read_image
 from calibration.evidence import line_evidence
@@ -99,7 +100,7 @@ def _run(args: argparse.Namespace) -> int:
         cal = Calibration.from_corners(corners, size, (w, h), source)
         cal = _with_measured_error(cal, image)
     else:
-        fit = find_board(image, args.size)
+        fit = find_board(image, args.size, corner_model=CornerModel.load())
         cal = Calibration.from_fit(fit, source)
     preview = Path(args.preview) if args.preview else state_dir / PREVIEW_NAME
     cal.save(out)
@@ -123,7 +124,7 @@ def _frame(args: argparse.Namespace) -> tuple[np.ndarray, str]:
 
 def _check(args: argparse.Namespace, image: np.ndarray, out: Path) -> int:
     cal = load(out)
-    result = check_frame(cal, image, args.threshold)
+    result = check_frame(cal, image, args.threshold, corner_model=CornerModel.load())
     if args.preview:
         write_png(args.preview, draw_preview(image, cal, "moved" if result.moved else "still good"))
     print(result.summary())

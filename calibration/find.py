@@ -13,9 +13,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from calibration.corner_model import CornerHeat, CornerModel
 from calibration.corners import is_clockwise
 from calibration.evidence import WORK_PX, LineEvidence, line_evidence
-from calibration.grid import GridObservation, Lattice, coverage, refine
+from calibration.grid import GridObservation, Lattice, refine
+from calibration.guided import (
+    PREFER_MARGIN,
+    corner_heat,
+    grid_contrast,
+    guided_fit,
+    reframed_fit,
+    same_board,
+    sees_corners,
+)
 from calibration.lens import LensDistortion, estimate_distortion, straightness_residual
 from calibration.search import best_search, relens
 from edge.board.position import BOARD_SIZES
@@ -51,8 +61,15 @@ class BoardFit:
         return self.lattice.mean_spacing()
 
 
-def find_board(image: np.ndarray, size: int | None = None, work_px: int = WORK_PX) -> BoardFit:
-    """Locate the board in a BGR (or grayscale) image. Raises NoBoardError, or BadInputError for a bad image/size."""
+def find_board(
+    image: np.ndarray, size: int | None = None, work_px: int = WORK_PX, corner_model: CornerModel | None = None
+) -> BoardFit:
+    """Locate the board in a BGR (or grayscale) image. Raises NoBoardError, or BadInputError for a bad image/size.
+
+    With a `corner_model`, its corners start a second grid fit, which replaces
+    the line search's where that found no board or a board the model does not
+    see (see `guided`).
+    """
     if size is not None and size not in BOARD_SIZES:
         raise BadInputError(f"board size {size} is not one of {', '.join(map(str, BOARD_SIZES))}")
     if image is None or image.ndim not in (2, 3) or min(image.shape[:2]) < 32:
@@ -61,7 +78,8 @@ def find_board(image: np.ndarray, size: int | None = None, work_px: int = WORK_P
     ev = line_evidence(image, work_px)
     w, h = ev.original_size
     lens0 = LensDistortion.none_for(w, h)
-    obs, lens = best_search(ev, lens0, sizes)
+    heat = corner_model.heatmap(image) if corner_model is not None else None
+    obs, lens = _best_fit(ev, lens0, sizes, heat)
     if ev.scale < 1.0:
         # Big images: the last word goes to a finer copy, where the outer grid
         # line separates from the border line printed just outside it on many boards.
@@ -76,7 +94,7 @@ def find_board(image: np.ndarray, size: int | None = None, work_px: int = WORK_P
         again = refine(ev, lattice, lens_fit.lens, windows=(0.15, 0.08))
         if again is not None:
             obs, lens = again, lens_fit.lens
-    _accept(obs, ev, lens)
+    _accept(obs, ev, lens, heat is not None and sees_corners(obs, lens, heat))
     lattice = orient(obs.lattice, lens)
     corners = lens.distort_points(lattice.corners())
     return BoardFit(
@@ -93,7 +111,39 @@ def find_board(image: np.ndarray, size: int | None = None, work_px: int = WORK_P
     )
 
 
-def _accept(obs: GridObservation, ev: LineEvidence, lens: LensDistortion) -> None:
+def _best_fit(
+    ev: LineEvidence, lens0: LensDistortion, sizes: tuple[int, ...], heat: CornerHeat | None
+) -> tuple[GridObservation, LensDistortion]:
+    """The line search's fit, or the corner-guided one where the heatmap says the search got the board wrong."""
+    try:
+        found: tuple[GridObservation, LensDistortion] | None = best_search(ev, lens0, sizes)
+    except NoBoardError as exc:
+        if heat is None:
+            raise
+        found, error = None, exc
+    if heat is None or (found is not None and sees_corners(*found, heat)):
+        return found
+    # The heatmap does not see the search's board: fit the board it does see, from the
+    # search's lattice where there is one, else from the heatmap's corners alone.
+    candidates = [] if found is None else [found]
+    if found is not None:
+        reframed = reframed_fit(ev, found[0], found[1], heat, sizes)
+        if reframed is not None:
+            candidates.append((reframed, found[1]))
+    guided = guided_fit(ev, lens0, heat, sizes)
+    if guided is not None:
+        candidates.append((guided, lens0))
+    if not candidates:
+        raise error
+    scores = [corner_heat(obs, lens, heat) for obs, lens in candidates]
+    best = int(np.argmax(scores))
+    if found is not None and (same_board(candidates[best][0], found[0], found[1])
+                              or scores[best] < scores[0] + PREFER_MARGIN):
+        return found
+    return candidates[best]
+
+
+def _accept(obs: GridObservation, ev: LineEvidence, lens: LensDistortion, corners_seen: bool) -> None:
     """NoBoardError unless the fit is a grid: its lines seen, and seen where the lattice puts them, not between."""
     spacing = obs.lattice.mean_spacing()
     if obs.observed_fraction < _MIN_OBSERVED:
@@ -104,14 +154,11 @@ def _accept(obs: GridObservation, ev: LineEvidence, lens: LensDistortion) -> Non
         raise NoBoardError(
             f"no board found: the grid lines miss a regular lattice by {obs.error_px:.1f} px"
         )
-    n = obs.lattice.size
-    idx = np.arange(n, dtype=np.float64)
-    on = [coverage(ev, obs.lattice, lens, idx, axis, (0.0, n - 1.0)) for axis in (0, 1)]
-    off = [coverage(ev, obs.lattice, lens, idx[:-1] + 0.5, axis, (0.0, n - 1.0)) for axis in (0, 1)]
-    seen, between = float(np.mean(np.concatenate(on))), float(np.mean(np.concatenate(off)))
-    # Texture and noise put "lines" anywhere; a grid puts them on the lattice only.
-    if seen < 0.25 or seen < 2.5 * between:
-        raise NoBoardError(f"no board found: lines on {seen:.0%} of the grid but also on {between:.0%} between")
+    contrast = grid_contrast(ev, obs, lens)
+    if not contrast.is_grid(corners_seen):
+        raise NoBoardError(
+            f"no board found: lines on {contrast.seen:.0%} of the grid but also on {contrast.between:.0%} between"
+        )
 
 
 def orient(lattice: Lattice, lens: LensDistortion) -> Lattice:

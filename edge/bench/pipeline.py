@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from calibration.corner_model import CornerModel
 from calibration.find import find_board
 from calibration.store import Calibration
 from edge.bench.follow_latency import FollowLatency, RecordingTruth, follow_latency
@@ -77,7 +78,7 @@ class PipelineResult:
 def calibrate_recording(recording: Path) -> tuple[Calibration, np.ndarray]:
     """Calibration from the recording's first frame (found automatically), and that frame."""
     image = first_frame(recording)
-    return Calibration.from_fit(find_board(image), str(recording)), image
+    return Calibration.from_fit(find_board(image, corner_model=CornerModel.load()), str(recording)), image
 
 
 def _no_commands(command: Any) -> CommandResult:

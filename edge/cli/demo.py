@@ -24,6 +24,7 @@ from pathlib import Path
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
+from calibration.corner_model import CornerModel
 from calibration.find import find_board
 from calibration.store import Calibration
 from edge.capture.still import first_frame
@@ -65,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
 
     image = first_frame(recording)
-    calibration = Calibration.from_fit(find_board(image), str(recording))
+    calibration = Calibration.from_fit(find_board(image, corner_model=CornerModel.load()), str(recording))
     calibration.save(out / "calibration.json")
     print(f"board found: {calibration.board_size}x{calibration.board_size}, grid-fit error "
           f"{calibration.grid_fit_error_px:.2f} px -> {out / 'calibration.json'}", flush=True)

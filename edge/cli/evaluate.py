@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from calibration.corner_model import CornerModel
 from edge.capture.still import read_image
 from edge.cli.read import calibrate_image
 from edge.detect.detector import DEFAULT_MODEL, StoneDetector
@@ -24,10 +25,11 @@ def make_reader(model: Path | None) -> Reader:
     # Low threshold: detections feed the precision-recall curve; the board reading
     # still places only stones above the mapping threshold.
     reader = BoardReader(StoneDetector.load(model or DEFAULT_MODEL, delegate="cpu", threads=1, score_threshold=0.05))
+    corner_model = CornerModel.load()
 
     def read(path: Path) -> Prediction:
         image = read_image(path)
-        calibration = calibrate_image(image, None, None, str(path))
+        calibration = calibrate_image(image, None, None, str(path), corner_model)
         result = reader.read(image, calibration, calibration.board_size)
         boxes = reader.image_boxes(result.detections, calibration)
         return Prediction(

@@ -12,6 +12,7 @@ import argparse
 import json
 from pathlib import Path
 
+from calibration.corner_model import CornerModel
 from calibration.corners import corners_from_arg
 from calibration.find import find_board
 from calibration.store import Calibration
@@ -34,18 +35,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=run)
 
 
-def calibrate_image(image, size: int | None, corners_text: str | None, source: str) -> Calibration:
-    """A calibration for one image: from given corners, or found automatically."""
+def calibrate_image(
+    image, size: int | None, corners_text: str | None, source: str, corner_model: CornerModel | None = None
+) -> Calibration:
+    """A calibration for one image: from given corners, or found automatically (helped by `corner_model`)."""
     height, width = image.shape[:2]
     if corners_text:
         corners = corners_from_arg(corners_text, (width, height))
         return Calibration.from_corners(corners, size or 19, (width, height), source)
-    return Calibration.from_fit(find_board(image, size), source)
+    return Calibration.from_fit(find_board(image, size, corner_model=corner_model), source)
 
 
 def run(args: argparse.Namespace) -> int:
     image = read_image(args.image, args.exif)
-    calibration = calibrate_image(image, args.size, args.corners, str(args.image))
+    corner_model = None if args.corners else CornerModel.load()
+    calibration = calibrate_image(image, args.size, args.corners, str(args.image), corner_model)
     reader = BoardReader(StoneDetector.load(args.model, delegate=args.delegate, threads=args.threads,
                                             score_threshold=0.1))
     result = reader.read(image, calibration, calibration.board_size)

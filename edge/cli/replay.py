@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from calibration.corner_model import CornerModel
 from calibration.store import Calibration, load
 from edge.atomic import atomic_write_bytes
 from edge.board.mapping import MappingParams
@@ -86,10 +87,12 @@ def _replay(args: argparse.Namespace, source) -> int:
     first = source.read()
     if first is None:
         raise BadInputError(f"{args.source} holds no frames")
+    # Loaded once: photo series find the board afresh in every photo.
+    corner_model = None if (args.calibration or args.corners) else CornerModel.load()
     if args.calibration:
         calibration: Calibration = load(args.calibration)
     else:
-        calibration = calibrate_image(first.image, args.size, args.corners, str(args.source))
+        calibration = calibrate_image(first.image, args.size, args.corners, str(args.source), corner_model)
     size = args.size or calibration.board_size
     settings = AppConfig().model_copy(update={"game": GameSection(komi=args.komi, black=args.black, white=args.white)})
     # The record goes to --sgf only, not to the daemon's game directory.
@@ -101,7 +104,7 @@ def _replay(args: argparse.Namespace, source) -> int:
     offset = time.time()
     if args.stills:
         fixed = calibration if (args.calibration or args.corners) else None
-        step = functools.partial(_still_events, reader, follower, fixed, size, offset, str(args.source))
+        step = functools.partial(_still_events, reader, follower, fixed, corner_model, size, offset, str(args.source))
     else:
         session = GameSession(reader, follower, calibration, size, time_offset=offset)
         step = lambda frame, _: session.process(frame).events  # noqa: E731
@@ -129,13 +132,14 @@ def _replay(args: argparse.Namespace, source) -> int:
     return 0
 
 
-def _still_events(reader: BoardReader, follower: Follower, calibration: Calibration | None, size: int,
+def _still_events(reader: BoardReader, follower: Follower, calibration: Calibration | None,
+                  corner_model: CornerModel | None, size: int,
                   offset: float, source: str, frame: Frame, number: int) -> list[GameEvent]:
     """One still photo: found afresh (a hand-held camera frames each photo differently,
     even turned), read, and turned to face the way the game so far does."""
     if calibration is None:
         try:
-            calibration = calibrate_image(frame.image, size, None, f"{source} photo {number + 1}")
+            calibration = calibrate_image(frame.image, size, None, f"{source} photo {number + 1}", corner_model)
         except GobanError as exc:
             print(f"goban-edge replay: photo {number + 1} skipped: {exc}", file=sys.stderr)
             return []

@@ -8,6 +8,7 @@ import sys
 import time
 
 from calibration.check import check_frame
+from calibration.corner_model import CornerModel
 from calibration.find import find_board
 from calibration.store import Calibration, load
 from edge.board.mapping import MappingParams
@@ -45,6 +46,7 @@ def build_daemon(config: AppConfig) -> Daemon:
     detector = StoneDetector.load(det.model, delegate=det.delegate, threads=det.threads,
                                   edgetpu_device=det.edgetpu_device, score_threshold=0.1)
     reader = BoardReader(detector, MappingParams(score_threshold=det.score_threshold))
+    corner_model = CornerModel.load()
     source = open_source(config.camera)
     # Recordings run on a frame clock from 0; game ids and move times want wall-clock time.
     session = GameSession(reader, Follower(game_config(config, size)), calibration, size,
@@ -55,11 +57,12 @@ def build_daemon(config: AppConfig) -> Daemon:
                             check_interval_s=config.calibration.check_interval_s)
 
     def moved(image) -> tuple[bool, float]:
-        result = check_frame(session.rectifier, image, threshold_px=config.calibration.moved_threshold_px)
+        result = check_frame(session.rectifier, image, threshold_px=config.calibration.moved_threshold_px,
+                             corner_model=corner_model)
         return result.moved, result.error_px
 
     def recalibrate(image) -> tuple[Calibration, float]:
-        fresh = Calibration.from_fit(find_board(image, size), session.rectifier.source)
+        fresh = Calibration.from_fit(find_board(image, size, corner_model=corner_model), session.rectifier.source)
         fresh.save(config.calibration.file)
         return fresh, fresh.grid_fit_error_px or 0.0
 

@@ -96,3 +96,39 @@ def build_reference_ssdlite(input_px: int = INPUT_PX, num_classes: int = NUM_CLA
     cls = layers.Concatenate(axis=1, name="classes")(outs[0::2])
     box = layers.Concatenate(axis=1, name="box_encodings")(outs[1::2])
     return keras.Model(base.input, [cls, box], name="ssdlite_mobilenetv2")
+
+
+CORNER_INPUT_PX = 256
+
+
+def build_corner_net(input_px: int = CORNER_INPUT_PX, batch_size: int | None = None) -> keras.Model:
+    """The board-corner finder: a whole camera frame (letterboxed, 0..255) in, one
+    heatmap of the grid's outer corners out at stride 4.
+
+    Deeper than the detector (down to stride 32) because a corner under a hand
+    or a stone is placed from the board around it, not from what is there.
+    """
+    inp = keras.Input((input_px, input_px, 3), batch_size=batch_size, name="image")
+    x = layers.Rescaling(1.0 / 255.0, name="rescale")(inp)
+    x = _conv_bn(x, 16, 3, 2, name="stem")            # /2
+    x = _sep(x, 24, 2, name="b1")                       # /4
+    f4 = _sep(x, 24, name="b2")
+    x = _sep(f4, 48, 2, name="b3")                      # /8
+    f8 = _sep(x, 48, name="b4")
+    x = _sep(f8, 96, 2, name="b5")                      # /16
+    f16 = _sep(x, 96, name="b6")
+    x = _sep(f16, 128, 2, name="b7")                    # /32
+    x = _sep(x, 128, name="b8")
+    x = _sep(x, 128, name="b9")
+    up = _upsample(_conv_bn(x, 96, name="lat32"), "up16")
+    x = _sep(layers.Add(name="merge16")([up, f16]), 96, name="td16")
+    up = _upsample(_conv_bn(x, 48, name="lat16"), "up8")
+    x = _sep(layers.Add(name="merge8")([up, f8]), 48, name="td8")
+    up = _upsample(_conv_bn(x, 24, name="lat8"), "up4")
+    x = _sep(layers.Add(name="merge4")([up, f4]), 32, name="td4")
+    x = _sep(x, 32, name="head")
+    heatmap = layers.Conv2D(
+        1, 1, activation="sigmoid", name="heatmap",
+        bias_initializer=keras.initializers.Constant(-4.6),
+    )(x)
+    return keras.Model(inp, heatmap, name="goban_corners")

@@ -1,0 +1,150 @@
+"""The grid fit started from the corner finder's four corners, and the choice between fits.
+
+The line search (`search`) builds the board outwards from the lines it sees
+and can stop short: stones, a hand, blur or wood grain hide the next line,
+and it settles on a 9x9 or 13x13 part of a bigger grid, or on no board. The
+corner finder (`corner_model`) sees the board as a whole but places corners
+only to a few pixels. Here its corners start a lattice of each board size,
+the lines are measured from it as usual (`grid.refine`), and the size whose
+lines lie on the lattice and not between wins. Between that fit and the line
+search's, the heatmap decides where they disagree: a fit whose corners the
+network does not see as corners has the board's extent wrong.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from calibration.corner_model import CornerHeat
+from calibration.corners import is_convex_quad, order_corners
+from calibration.evidence import LineEvidence
+from calibration.grid import GridObservation, Lattice, apply_homography, coverage, refine
+from calibration.lens import LensDistortion
+
+MIN_LEVEL = 0.3
+"""Heatmap level from which a peak is taken for a corner."""
+_REFRAME_MISFIT = 2.0
+"""Grid spacings by which a heatmap corner may miss the re-indexed lattice's corner."""
+PREFER_MARGIN = 0.6
+"""How much higher (summed over the four corners) the heatmap must be at the
+guided fit's corners than at the line search's for the guided fit to win."""
+
+
+@dataclass(frozen=True)
+class GridContrast:
+    seen: float
+    """Mean coverage of the lattice's lines."""
+    between: float
+    """Mean coverage of lines half-way between them: texture, or a finer grid."""
+
+    def is_grid(self, corners_seen: bool = False) -> bool:
+        """Whether lines lie on the lattice and not between: texture and noise put "lines"
+        anywhere, a grid on the lattice only. Where the corner finder sees the lattice's
+        corners too, fewer lines will do: stones hide most of a crowded board's lines."""
+        seen, ratio = (0.15, 2.0) if corners_seen else (0.25, 2.5)
+        return self.seen >= seen and self.seen >= ratio * self.between
+
+
+def grid_contrast(ev: LineEvidence, obs: GridObservation, lens: LensDistortion) -> GridContrast:
+    n = obs.lattice.size
+    idx = np.arange(n, dtype=np.float64)
+    on = [coverage(ev, obs.lattice, lens, idx, axis, (0.0, n - 1.0)) for axis in (0, 1)]
+    off = [coverage(ev, obs.lattice, lens, idx[:-1] + 0.5, axis, (0.0, n - 1.0)) for axis in (0, 1)]
+    return GridContrast(float(np.mean(np.concatenate(on))), float(np.mean(np.concatenate(off))))
+
+
+def lattice_from_corners(corners: np.ndarray, size: int, lens: LensDistortion) -> Lattice | None:
+    m = size - 1.0
+    src = np.array([[0.0, 0.0], [m, 0.0], [m, m], [0.0, m]])
+    h = cv2.getPerspectiveTransform(src.astype(np.float32), lens.undistort_points(corners).astype(np.float32))
+    return None if h is None else Lattice(size, h / h[2, 2])
+
+
+def guided_fit(
+    ev: LineEvidence, lens: LensDistortion, heat: CornerHeat, sizes: tuple[int, ...]
+) -> GridObservation | None:
+    """The best grid fit started from the heatmap's four corners, or None when they make no board."""
+    points, levels = heat.peaks()
+    if len(points) < 4 or levels.min() < MIN_LEVEL:
+        return None
+    quad = order_corners(points)
+    if not is_convex_quad(quad):
+        return None
+    best: tuple[float, GridObservation] | None = None
+    for n in sizes:
+        lattice = lattice_from_corners(quad, n, lens)
+        if lattice is None:
+            continue
+        obs = refine(ev, lattice, lens, windows=(0.35, 0.2, 0.12))
+        if obs is None or obs.lattice.size != n:
+            continue
+        contrast = grid_contrast(ev, obs, lens)
+        if not contrast.is_grid(sees_corners(obs, lens, heat)):
+            continue
+        score = contrast.seen - contrast.between - obs.error_px / max(obs.lattice.mean_spacing(), 1e-9)
+        if best is None or score > best[0]:
+            best = (score, obs)
+    return None if best is None else best[1]
+
+
+def reframed_fit(
+    ev: LineEvidence, obs: GridObservation, lens: LensDistortion, heat: CornerHeat, sizes: tuple[int, ...]
+) -> GridObservation | None:
+    """The line search's lattice re-indexed to the board whose corners the heatmap shows.
+
+    The search's lattice is exact where it has measured lines, but its extent
+    can be wrong (a 9x9 part of a 19x19 grid, or one line off); the heatmap's
+    corners are a spacing or so off, but they outline the whole board. In the
+    lattice's own coordinates each corner lands near an integer point: the
+    board size and first line whose four corners lie nearest them win.
+    """
+    points, levels = heat.peaks()
+    if len(points) < 4 or levels.min() < MIN_LEVEL:
+        return None
+    lat = apply_homography(np.linalg.inv(obs.lattice.homography), lens.undistort_points(points))
+    if not np.all(np.isfinite(lat)):
+        return None
+    total, diff = lat.sum(axis=1), lat[:, 0] - lat[:, 1]
+    # Roles by position along the diagonals: (0,0), (n-1,0), (n-1,n-1), (0,n-1).
+    roles = [int(np.argmin(total)), int(np.argmax(diff)), int(np.argmax(total)), int(np.argmin(diff))]
+    if len(set(roles)) < 4:
+        return None
+    quad = lat[roles]
+    best: tuple[float, GridObservation] | None = None
+    for n in sizes:
+        m = n - 1.0
+        unit = np.array([[0.0, 0.0], [m, 0.0], [m, m], [0.0, m]])
+        start = np.rint((quad - unit).mean(axis=0))
+        misfit = float(np.linalg.norm(quad - unit - start, axis=1).max())
+        if misfit > _REFRAME_MISFIT:
+            continue
+        again = refine(ev, obs.lattice.shifted(int(start[0]), int(start[1]), n), lens, windows=(0.3, 0.2, 0.12))
+        if again is None or not grid_contrast(ev, again, lens).is_grid(sees_corners(again, lens, heat)):
+            continue
+        if best is None or misfit < best[0]:
+            best = (misfit, again)
+    return None if best is None else best[1]
+
+
+def corner_heat(obs: GridObservation, lens: LensDistortion, heat: CornerHeat) -> float:
+    """Summed heatmap level at a fit's four outer corners (0..4)."""
+    return float(heat.level_at(lens.distort_points(obs.lattice.corners())).sum())
+
+
+def sees_corners(obs: GridObservation, lens: LensDistortion, heat: CornerHeat) -> bool:
+    """Whether the heatmap confirms all four of a fit's outer corners."""
+    return bool(heat.level_at(lens.distort_points(obs.lattice.corners())).min() >= MIN_LEVEL)
+
+
+def same_board(a: GridObservation, b: GridObservation, lens: LensDistortion) -> bool:
+    """Whether two fits put the same-size board in the same place (corners within a third of a spacing)."""
+    if a.lattice.size != b.lattice.size:
+        return False
+    ca, cb = a.lattice.corners(), b.lattice.corners()
+    spacing = min(a.lattice.mean_spacing(), b.lattice.mean_spacing())
+    offs = [np.abs(np.roll(ca, k, axis=0) - cb).max() for k in range(4)]
+    offs += [np.abs(np.roll(ca[::-1], k, axis=0) - cb).max() for k in range(4)]
+    return min(offs) < spacing / 3.0

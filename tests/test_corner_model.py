@@ -1,0 +1,125 @@
+"""The learned corner finder's pieces: letterboxing, peak decoding, and the guided grid fit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from calibration.corner_model import CornerHeat, Letterbox, cell_to_input, heatmap_peaks, input_to_cell, letterbox
+from calibration.guided import lattice_from_corners, same_board
+from calibration.grid import GridObservation
+from calibration.lens import LensDistortion
+
+
+def test_letterbox_maps_frame_points_into_the_square_and_back() -> None:
+    frame = np.zeros((480, 640, 3), np.uint8)
+    frame[100:110, 200:210] = 255
+    canvas, box = letterbox(frame, 256)
+    assert canvas.shape == (256, 256, 3)
+    # 640 wide -> 256: scale 0.4, centred vertically (192 rows of picture, 32 above).
+    assert box.scale == pytest.approx(0.4)
+    assert box.offset == (0.0, 32.0)
+    assert canvas[:32].max() == canvas[-32:].max() == 114
+    x, y = box.to_input(np.array([[205.0, 105.0]]))[0]
+    assert canvas[int(y), int(x)].min() > 200
+    assert np.allclose(box.to_frame(box.to_input(np.array([[12.5, 400.0]]))), [[12.5, 400.0]])
+
+
+def test_portrait_frames_are_centred_across() -> None:
+    _, box = letterbox(np.zeros((640, 480, 3), np.uint8), 256)
+    assert box.offset == (32.0, 0.0)
+
+
+def _gaussian(shape: tuple[int, int], points: list[tuple[float, float]], levels: list[float]) -> np.ndarray:
+    yy, xx = np.mgrid[0:shape[0], 0:shape[1]].astype(np.float32)
+    heat = np.zeros(shape, np.float32)
+    for (x, y), level in zip(points, levels):
+        heat = np.maximum(heat, level * np.exp(-((xx - x) ** 2 + (yy - y) ** 2) / 2.0))
+    return heat
+
+
+def test_peaks_are_found_strongest_first_to_a_fraction_of_a_cell() -> None:
+    truth = [(10.3, 12.6), (50.0, 9.8), (48.7, 55.2), (8.5, 51.4), (30.0, 30.0)]
+    heat = _gaussian((64, 64), truth, [0.9, 0.8, 0.95, 0.7, 0.2])
+    points, levels = heatmap_peaks(heat, 4)
+    assert len(points) == 4
+    # Levels are the peak cells' own, a little under each Gaussian's top.
+    assert np.all(np.diff(levels) <= 0) and levels.min() > 0.5
+    want = np.array([truth[2], truth[0], truth[1], truth[3]])
+    assert np.abs(points - want).max() < 0.25
+
+
+def test_no_peaks_in_an_empty_heatmap() -> None:
+    points, levels = heatmap_peaks(np.zeros((64, 64), np.float32))
+    assert points.shape == (0, 2) and levels.shape == (0,)
+
+
+def test_cells_and_input_pixels_are_inverse() -> None:
+    px = np.array([[0.0, 0.0], [2.0, 2.0], [255.0, 100.0]])
+    assert np.allclose(cell_to_input(input_to_cell(px, 4), 4), px)
+    # Cell 0 covers input pixels 0..4: its centre is 2.
+    assert np.allclose(cell_to_input(np.array([[0.0, 0.0]]), 4), [[2.0, 2.0]])
+
+
+def test_heat_is_read_at_frame_points() -> None:
+    box = Letterbox(0.4, (0.0, 32.0))
+    frame_point = np.array([[320.0, 240.0]])
+    cell = input_to_cell(box.to_input(frame_point), 4)[0]
+    heat = _gaussian((64, 64), [tuple(cell)], [0.8])
+    levels = CornerHeat(heat, box, 4).level_at(np.array([[320.0, 240.0], [5000.0, 5000.0]]))
+    # The point sits at a cell corner: the nearest cells hold exp(-0.25) of the top.
+    assert levels[0] == pytest.approx(0.8 * np.exp(-0.25), abs=0.02)
+    assert levels[1] == 0.0
+
+
+def _obs(corners: np.ndarray, size: int) -> GridObservation:
+    lattice = lattice_from_corners(corners, size, LensDistortion.none_for(640, 480))
+    assert lattice is not None
+    empty = np.zeros((0,))
+    return GridObservation(lattice, np.arange(size), np.arange(size), empty, empty, 0.0, (empty, empty), [])
+
+
+def test_same_board_ignores_corner_order_but_not_size_or_shift() -> None:
+    corners = np.array([[100.0, 80.0], [500.0, 90.0], [520.0, 430.0], [90.0, 420.0]])
+    lens = LensDistortion.none_for(640, 480)
+    a = _obs(corners, 19)
+    assert same_board(a, _obs(corners[[2, 3, 0, 1]], 19), lens)
+    assert same_board(a, _obs(corners[::-1], 19), lens)
+    assert not same_board(a, _obs(corners, 13), lens)
+    spacing = 400.0 / 18
+    assert not same_board(a, _obs(corners + [spacing, 0.0], 19), lens)
+    assert same_board(a, _obs(corners + [0.2 * spacing, 0.0], 19), lens)
+
+
+# --- the shipped model on rendered frames --------------------------------------------
+
+FRAME_SEEDS = range(62_000_000, 62_000_024)
+"""Rendered frames from a seed range that neither the corner finder's training (60,000,000+),
+its validation (61,000,000+) nor the reported reading set (30,000,000+) uses."""
+
+
+@pytest.fixture(scope="module")
+def frames() -> list[tuple[np.ndarray, np.ndarray, int]]:
+    """(BGR frame, true outer grid corners, board size) per seed, drawn as the training data is."""
+    from edge.synth import Scene, random_position
+
+    out = []
+    for seed in FRAME_SEEDS:
+        rng = np.random.default_rng(seed)
+        size = (9, 13, 19)[int(rng.integers(3))]
+        rendered = Scene.random(size, seed).render(random_position(size, rng), seed=seed)
+        out.append((rendered.image, np.asarray(rendered.corners, np.float64), size))
+    return out
+
+
+@pytest.fixture(scope="module")
+def corner_model():
+    from calibration.corner_model import CornerModel
+
+    return CornerModel.load()
+
+
+def _corner_error(found: np.ndarray, truth: np.ndarray, size: int) -> float:
+    """Worst corner's distance to the nearest found one, in grid spacings."""
+    spacing = float(np.mean(np.linalg.norm(truth - np.roll(truth, -1, axis=0), axis=1))) / (size - 1)
+    return float(np.linalg.norm(truth[:, None] - found[None], axis=-1).min(axis=1).max()) / spacing
