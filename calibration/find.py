@@ -124,7 +124,7 @@ def _best_fit(
     if heat is None or (found is not None and sees_corners(*found, heat)):
         return found
     # The heatmap does not see the search's board: fit the board it does see, from the
-    # search's lattice where there is one, else from the heatmap's corners alone.
+    # search's lattice re-indexed and from the heatmap's corners alone.
     candidates = [] if found is None else [found]
     if found is not None:
         reframed = reframed_fit(ev, found[0], found[1], heat, sizes)
@@ -137,7 +137,7 @@ def _best_fit(
         raise error
     scores = [corner_heat(obs, lens, heat) for obs, lens in candidates]
     best = int(np.argmax(scores))
-    if found is not None and (same_board(candidates[best][0], found[0], found[1])
+    if found is not None and (same_board(candidates[best][0], found[0])
                               or scores[best] < scores[0] + PREFER_MARGIN):
         return found
     return candidates[best]

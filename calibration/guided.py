@@ -1,14 +1,15 @@
-"""The grid fit started from the corner finder's four corners, and the choice between fits.
+"""Board fits that the corner finder's heatmap suggests, and how they are judged.
 
 The line search (`search`) builds the board outwards from the lines it sees
 and can stop short: stones, a hand, blur or wood grain hide the next line,
-and it settles on a 9x9 or 13x13 part of a bigger grid, or on no board. The
-corner finder (`corner_model`) sees the board as a whole but places corners
-only to a few pixels. Here its corners start a lattice of each board size,
-the lines are measured from it as usual (`grid.refine`), and the size whose
-lines lie on the lattice and not between wins. Between that fit and the line
-search's, the heatmap decides where they disagree: a fit whose corners the
-network does not see as corners has the board's extent wrong.
+and it settles on a 9x9 or 13x13 part of a bigger grid, one line off, or on
+no board. The corner finder (`corner_model`) sees the board as a whole but
+places its corners only to a spacing or so. Two fits use it: the search's
+own lattice re-indexed to the board the heatmap outlines (`reframed_fit`),
+and a lattice of each size started from the heatmap's four corners
+(`guided_fit`); either way the lines are measured again (`grid.refine`).
+Where fits disagree, the heatmap decides: a fit whose corners the network
+does not see as corners has the board's extent wrong.
 """
 
 from __future__ import annotations
@@ -56,29 +57,32 @@ def grid_contrast(ev: LineEvidence, obs: GridObservation, lens: LensDistortion) 
     return GridContrast(float(np.mean(np.concatenate(on))), float(np.mean(np.concatenate(off))))
 
 
-def lattice_from_corners(corners: np.ndarray, size: int, lens: LensDistortion) -> Lattice | None:
+def _corner_peaks(heat: CornerHeat) -> np.ndarray | None:
+    """The heatmap's four corners, or None when fewer than four stand out."""
+    points, levels = heat.peaks()
+    return points if len(points) == 4 and levels.min() >= MIN_LEVEL else None
+
+
+def lattice_from_corners(corners: np.ndarray, size: int, lens: LensDistortion) -> Lattice:
     m = size - 1.0
     src = np.array([[0.0, 0.0], [m, 0.0], [m, m], [0.0, m]])
     h = cv2.getPerspectiveTransform(src.astype(np.float32), lens.undistort_points(corners).astype(np.float32))
-    return None if h is None else Lattice(size, h / h[2, 2])
+    return Lattice(size, h / h[2, 2])
 
 
 def guided_fit(
     ev: LineEvidence, lens: LensDistortion, heat: CornerHeat, sizes: tuple[int, ...]
 ) -> GridObservation | None:
     """The best grid fit started from the heatmap's four corners, or None when they make no board."""
-    points, levels = heat.peaks()
-    if len(points) < 4 or levels.min() < MIN_LEVEL:
+    points = _corner_peaks(heat)
+    if points is None:
         return None
     quad = order_corners(points)
     if not is_convex_quad(quad):
         return None
     best: tuple[float, GridObservation] | None = None
     for n in sizes:
-        lattice = lattice_from_corners(quad, n, lens)
-        if lattice is None:
-            continue
-        obs = refine(ev, lattice, lens, windows=(0.35, 0.2, 0.12))
+        obs = refine(ev, lattice_from_corners(quad, n, lens), lens, windows=(0.35, 0.2, 0.12))
         if obs is None or obs.lattice.size != n:
             continue
         contrast = grid_contrast(ev, obs, lens)
@@ -101,8 +105,8 @@ def reframed_fit(
     lattice's own coordinates each corner lands near an integer point: the
     board size and first line whose four corners lie nearest them win.
     """
-    points, levels = heat.peaks()
-    if len(points) < 4 or levels.min() < MIN_LEVEL:
+    points = _corner_peaks(heat)
+    if points is None:
         return None
     lat = apply_homography(np.linalg.inv(obs.lattice.homography), lens.undistort_points(points))
     if not np.all(np.isfinite(lat)):
@@ -124,22 +128,27 @@ def reframed_fit(
         again = refine(ev, obs.lattice.shifted(int(start[0]), int(start[1]), n), lens, windows=(0.3, 0.2, 0.12))
         if again is None or not grid_contrast(ev, again, lens).is_grid(sees_corners(again, lens, heat)):
             continue
+        # The size whose corners the heatmap's meet best.
         if best is None or misfit < best[0]:
             best = (misfit, again)
     return None if best is None else best[1]
 
 
+def _corner_levels(obs: GridObservation, lens: LensDistortion, heat: CornerHeat) -> np.ndarray:
+    return heat.level_at(lens.distort_points(obs.lattice.corners()))
+
+
 def corner_heat(obs: GridObservation, lens: LensDistortion, heat: CornerHeat) -> float:
     """Summed heatmap level at a fit's four outer corners (0..4)."""
-    return float(heat.level_at(lens.distort_points(obs.lattice.corners())).sum())
+    return float(_corner_levels(obs, lens, heat).sum())
 
 
 def sees_corners(obs: GridObservation, lens: LensDistortion, heat: CornerHeat) -> bool:
     """Whether the heatmap confirms all four of a fit's outer corners."""
-    return bool(heat.level_at(lens.distort_points(obs.lattice.corners())).min() >= MIN_LEVEL)
+    return bool(_corner_levels(obs, lens, heat).min() >= MIN_LEVEL)
 
 
-def same_board(a: GridObservation, b: GridObservation, lens: LensDistortion) -> bool:
+def same_board(a: GridObservation, b: GridObservation) -> bool:
     """Whether two fits put the same-size board in the same place (corners within a third of a spacing)."""
     if a.lattice.size != b.lattice.size:
         return False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
@@ -74,21 +75,19 @@ def test_heat_is_read_at_frame_points() -> None:
 
 def _obs(corners: np.ndarray, size: int) -> GridObservation:
     lattice = lattice_from_corners(corners, size, LensDistortion.none_for(640, 480))
-    assert lattice is not None
     empty = np.zeros((0,))
     return GridObservation(lattice, np.arange(size), np.arange(size), empty, empty, 0.0, (empty, empty), [])
 
 
 def test_same_board_ignores_corner_order_but_not_size_or_shift() -> None:
     corners = np.array([[100.0, 80.0], [500.0, 90.0], [520.0, 430.0], [90.0, 420.0]])
-    lens = LensDistortion.none_for(640, 480)
     a = _obs(corners, 19)
-    assert same_board(a, _obs(corners[[2, 3, 0, 1]], 19), lens)
-    assert same_board(a, _obs(corners[::-1], 19), lens)
-    assert not same_board(a, _obs(corners, 13), lens)
+    assert same_board(a, _obs(corners[[2, 3, 0, 1]], 19))
+    assert same_board(a, _obs(corners[::-1], 19))
+    assert not same_board(a, _obs(corners, 13))
     spacing = 400.0 / 18
-    assert not same_board(a, _obs(corners + [spacing, 0.0], 19), lens)
-    assert same_board(a, _obs(corners + [0.2 * spacing, 0.0], 19), lens)
+    assert not same_board(a, _obs(corners + [spacing, 0.0], 19))
+    assert same_board(a, _obs(corners + [0.2 * spacing, 0.0], 19))
 
 
 # --- the shipped model on rendered frames --------------------------------------------
@@ -123,3 +122,44 @@ def _corner_error(found: np.ndarray, truth: np.ndarray, size: int) -> float:
     """Worst corner's distance to the nearest found one, in grid spacings."""
     spacing = float(np.mean(np.linalg.norm(truth - np.roll(truth, -1, axis=0), axis=1))) / (size - 1)
     return float(np.linalg.norm(truth[:, None] - found[None], axis=-1).min(axis=1).max()) / spacing
+
+
+def test_shipped_model_outlines_the_board(frames, corner_model) -> None:
+    worst = []
+    for image, truth, size in frames:
+        points, _ = corner_model.heatmap(image).peaks()
+        worst.append(_corner_error(points, truth, size) if len(points) == 4 else np.inf)
+    worst = np.array(worst)
+    # What the shipped model achieves on these frames (median 1.4 spacings, 13 of 24 within 2):
+    # on half the frames it outlines the board to within a spacing or two, enough to tell the
+    # extent that the grid fit then measures; on the rest a peak lies elsewhere (a bowl, a hand).
+    assert np.median(worst) < 2.0, np.round(worst, 2)
+    assert np.mean(worst < 2.0) >= 0.5, np.round(worst, 2)
+
+
+GAINED = (("board_0017", 19), ("board_0132", 19), ("board_0175", 19), ("board_0019", 9))
+"""Renders of the tuning set (`tools/make_rendered_set.py --seed-base 32000000`) where the line
+search alone finds a 9x9 part of the grid, a 13x13 part, or no board."""
+
+
+@pytest.mark.parametrize("name,size", GAINED)
+def test_corner_model_puts_right_what_the_line_search_gets_wrong(name: str, size: int, corner_model) -> None:
+    from calibration.find import find_board
+    from edge.errors import NoBoardError
+    from edge.synth import Scene, random_position
+
+    seed = 32_000_000 + int(name.split("_")[1])
+    rng = np.random.default_rng(seed)
+    assert (9, 13, 19)[int(rng.integers(3))] == size
+    rendered = Scene.random(size, seed).render(random_position(size, rng), seed=seed)
+    truth = np.asarray(rendered.corners, np.float64)
+    # Stored as the set stores it.
+    image = cv2.imdecode(cv2.imencode(".jpg", rendered.image, [cv2.IMWRITE_JPEG_QUALITY, 95])[1], cv2.IMREAD_COLOR)
+    try:
+        alone = find_board(image)
+        assert alone.size != size or _corner_error(alone.corners, truth, size) > 0.3
+    except NoBoardError:
+        pass
+    fit = find_board(image, corner_model=corner_model)
+    assert fit.size == size
+    assert _corner_error(fit.corners, truth, size) < 0.3
