@@ -21,8 +21,7 @@ from calibration.guided import (
     PREFER_MARGIN,
     corner_heat,
     grid_contrast,
-    guided_fit,
-    reframed_fit,
+    heat_fits,
     same_board,
     sees_corners,
 )
@@ -123,42 +122,40 @@ def _best_fit(
         found, error = None, exc
     if heat is None or (found is not None and sees_corners(*found, heat)):
         return found
-    # The heatmap does not see the search's board: fit the board it does see, from the
-    # search's lattice re-indexed and from the heatmap's corners alone.
-    candidates = [] if found is None else [found]
-    if found is not None:
-        reframed = reframed_fit(ev, found[0], found[1], heat, sizes)
-        if reframed is not None:
-            candidates.append((reframed, found[1]))
-    guided = guided_fit(ev, lens0, heat, sizes)
-    if guided is not None:
-        candidates.append((guided, lens0))
+    # The heatmap does not see the search's board: fit the board it does see. Of the
+    # fits that pass for a grid, the one whose corners the heatmap sees best.
+    candidates = [
+        (obs, lens) for obs, lens in heat_fits(ev, lens0, heat, sizes, found)
+        if _rejection(obs, ev, lens, sees_corners(obs, lens, heat)) is None
+    ]
     if not candidates:
-        raise error
+        if found is None:
+            raise error
+        return found
     scores = [corner_heat(obs, lens, heat) for obs, lens in candidates]
     best = int(np.argmax(scores))
     if found is not None and (same_board(candidates[best][0], found[0])
-                              or scores[best] < scores[0] + PREFER_MARGIN):
+                              or scores[best] < corner_heat(*found, heat) + PREFER_MARGIN):
         return found
     return candidates[best]
 
 
 def _accept(obs: GridObservation, ev: LineEvidence, lens: LensDistortion, corners_seen: bool) -> None:
-    """NoBoardError unless the fit is a grid: its lines seen, and seen where the lattice puts them, not between."""
-    spacing = obs.lattice.mean_spacing()
+    reason = _rejection(obs, ev, lens, corners_seen)
+    if reason is not None:
+        raise NoBoardError(f"no board found: {reason}")
+
+
+def _rejection(obs: GridObservation, ev: LineEvidence, lens: LensDistortion, corners_seen: bool) -> str | None:
+    """Why the fit is not a grid (its lines not seen, or seen between the lattice's too), or None."""
     if obs.observed_fraction < _MIN_OBSERVED:
-        raise NoBoardError(
-            f"no board found: only {obs.observed_fraction:.0%} of the grid intersections could be seen"
-        )
-    if not obs.error_px <= _MAX_ERROR_SPACINGS * spacing:
-        raise NoBoardError(
-            f"no board found: the grid lines miss a regular lattice by {obs.error_px:.1f} px"
-        )
+        return f"only {obs.observed_fraction:.0%} of the grid intersections could be seen"
+    if not obs.error_px <= _MAX_ERROR_SPACINGS * obs.lattice.mean_spacing():
+        return f"the grid lines miss a regular lattice by {obs.error_px:.1f} px"
     contrast = grid_contrast(ev, obs, lens)
     if not contrast.is_grid(corners_seen):
-        raise NoBoardError(
-            f"no board found: lines on {contrast.seen:.0%} of the grid but also on {contrast.between:.0%} between"
-        )
+        return f"lines on {contrast.seen:.0%} of the grid but also on {contrast.between:.0%} between"
+    return None
 
 
 def orient(lattice: Lattice, lens: LensDistortion) -> Lattice:

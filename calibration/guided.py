@@ -24,6 +24,8 @@ from calibration.corners import is_convex_quad, order_corners
 from calibration.evidence import LineEvidence
 from calibration.grid import GridObservation, Lattice, apply_homography, coverage, refine
 from calibration.lens import LensDistortion
+from calibration.search import quad_search
+from edge.errors import NoBoardError
 
 MIN_LEVEL = 0.3
 """Heatmap level from which a peak is taken for a corner."""
@@ -68,6 +70,33 @@ def lattice_from_corners(corners: np.ndarray, size: int, lens: LensDistortion) -
     src = np.array([[0.0, 0.0], [m, 0.0], [m, m], [0.0, m]])
     h = cv2.getPerspectiveTransform(src.astype(np.float32), lens.undistort_points(corners).astype(np.float32))
     return Lattice(size, h / h[2, 2])
+
+
+def heat_fits(
+    ev: LineEvidence, lens0: LensDistortion, heat: CornerHeat, sizes: tuple[int, ...],
+    found: tuple[GridObservation, LensDistortion] | None,
+) -> list[tuple[GridObservation, LensDistortion]]:
+    """Fits of the board the heatmap outlines: the line search run again with the
+    perspective taken from the heatmap's corners, each search's lattice (that and
+    `found`, the first search's) re-indexed to the heatmap's board, and a lattice
+    started from the heatmap's corners alone."""
+    points = _corner_peaks(heat)
+    if points is None:
+        return []
+    searched = [] if found is None else [found]
+    try:
+        searched.append((quad_search(ev, lens0, sizes, order_corners(points)), lens0))
+    except NoBoardError:
+        pass
+    fits = list(searched)
+    for obs, lens in searched:
+        reframed = reframed_fit(ev, obs, lens, heat, sizes)
+        if reframed is not None:
+            fits.append((reframed, lens))
+    guided = guided_fit(ev, lens0, heat, sizes)
+    if guided is not None:
+        fits.append((guided, lens0))
+    return fits
 
 
 def guided_fit(

@@ -23,7 +23,7 @@ import numpy as np
 
 from calibration.comb import Comb, Run, agreement_level, best_windows, choose_runs, fit_comb, pick_size
 from calibration.evidence import LineEvidence, with_other_segments
-from calibration.families import find_families, rectifying_homography
+from calibration.families import crossings, find_families, rectifying_homography
 from calibration.grid import GridObservation, Lattice, apply_homography, coverage, hits, refine
 from calibration.lens import LensDistortion, estimate_distortion
 from edge.board.position import BOARD_SIZES
@@ -70,7 +70,7 @@ def best_search(
     for seed, kind, fine in _ATTEMPTS:
         source = with_other_segments(ev, kind, fine) if (kind != "normal" or fine) else ev
         try:
-            attempt = _search(source, lens, sizes, seed)
+            attempt = _search(source, lens, sizes, _initial_lattice(source, sizes, seed))
         except NoBoardError as exc:
             error = error or exc
             continue
@@ -83,9 +83,24 @@ def best_search(
     return best.obs, best.lens
 
 
-def _search(ev: LineEvidence, lens: LensDistortion, sizes: tuple[int, ...], seed: int) -> _Attempt:
+def quad_search(ev: LineEvidence, lens: LensDistortion, sizes: tuple[int, ...], quad: np.ndarray) -> GridObservation:
+    """The search, started from a quadrilateral roughly on the board's outer lines (original
+    pixels), with segments found each way in turn until one gives a board."""
+    error: NoBoardError | None = None
+    for _, kind, fine in _ATTEMPTS:
+        source = with_other_segments(ev, kind, fine) if (kind != "normal" or fine) else ev
+        try:
+            return _search(source, lens, sizes, _quad_lattice(source, quad, sizes)).obs
+        except NoBoardError as exc:
+            error = error or exc
+    raise error or NoBoardError("no board found")
+
+
+def _search(
+    ev: LineEvidence, lens: LensDistortion, sizes: tuple[int, ...], initial: tuple[Lattice, np.ndarray, np.ndarray]
+) -> _Attempt:
     """From a core of lines that surely belong to the board, grow to the whole board, then pick its size."""
-    lattice, cols, rows = _initial_lattice(ev, sizes, seed)
+    lattice, cols, rows = initial
     obs = refine(ev, lattice, lens, cols=cols, rows=rows)
     if obs is None:
         raise NoBoardError("no board found: the grid lines do not line up")
@@ -232,22 +247,65 @@ def _initial_lattice(ev: LineEvidence, sizes: tuple[int, ...], seed: int) -> tup
     rect = rectifying_homography(fams[0], fams[1], shape)
     if rect is None:
         raise NoBoardError("no board found: the lines in view do not form a plane grid")
-    long_side = float(max(shape))
-    combs: list[Comb] = []
-    for axis, fam in enumerate(fams):
-        a = apply_homography(rect, fam.segments[:, :2])
-        b = apply_homography(rect, fam.segments[:, 2:])
-        pos = (a[:, axis] + b[:, axis]) / 2.0
-        weight = np.hypot(a[:, 0] - b[:, 0], a[:, 1] - b[:, 1]) * fam.trust
-        keep = np.isfinite(pos) & np.isfinite(weight) & (np.abs(pos) < 4 * long_side)
-        comb = fit_comb(pos[keep], weight[keep], 4.0, long_side / 6.0)
-        if comb is None:
-            raise NoBoardError("no board found: no evenly spaced lines in view")
-        combs.append(comb)
+    combs = [_comb(ev, rect, f.segments, f.trust, axis) for axis, f in enumerate(fams)]
+    if combs[0] is None or combs[1] is None:
+        raise NoBoardError("no board found: no evenly spaced lines in view")
+    return _comb_lattice(ev, rect, combs[0], combs[1], sizes)
+
+
+_QUAD_FAMILY_ANGLE = np.deg2rad(12.0)
+"""How far from the rectified axes a segment may run and still count as a grid line."""
+
+
+def _quad_lattice(ev: LineEvidence, quad: np.ndarray, sizes: tuple[int, ...]) -> tuple[Lattice, np.ndarray, np.ndarray]:
+    """Like `_initial_lattice`, with the perspective taken from a quadrilateral roughly on the
+    board's outer lines (the corner finder's) instead of from vanishing points: the combs then
+    find the spacing and the lines themselves, so the corners need only be about right.
+
+    The quadrilateral is rectified to a square, so both directions share one spacing: where
+    one family left no segments (motion blur along it), its comb is the other's, starting
+    at the square's edge.
+    """
+    side = float(max(ev.gray.shape))
+    square = np.array([[0.0, 0.0], [side, 0.0], [side, side], [0.0, side]], np.float32)
+    rect = cv2.getPerspectiveTransform((np.asarray(quad) * ev.scale).astype(np.float32), square)
+    a = apply_homography(rect, ev.segments[:, :2])
+    b = apply_homography(rect, ev.segments[:, 2:])
+    angle = np.arctan2(np.abs(b[:, 1] - a[:, 1]), np.abs(b[:, 0] - a[:, 0]))
+    trust = np.clip(crossings(ev.segments) / 3.0, 0.02, 1.0)
+    vertical = angle > np.pi / 2 - _QUAD_FAMILY_ANGLE
+    horizontal = angle < _QUAD_FAMILY_ANGLE
+    families = [(ev.segments[vertical], trust[vertical]), (ev.segments[horizontal], trust[horizontal])]
+    combs = [_comb(ev, rect, segments, trust, axis) for axis, (segments, trust) in enumerate(families)]
+    if combs[0] is None and combs[1] is None:
+        raise NoBoardError("no board found: no evenly spaced lines in view")
+    for axis in (0, 1):
+        other = combs[1 - axis]
+        if combs[axis] is None and other is not None:
+            lines = int(round(side / other.spacing)) + 1
+            combs[axis] = Comb(0.0, other.spacing, 0, np.full(lines, float(np.median(other.support))))
+    return _comb_lattice(ev, rect, combs[0], combs[1], sizes)
+
+
+def _comb(ev: LineEvidence, rect: np.ndarray, segments: np.ndarray, trust: np.ndarray, axis: int) -> Comb | None:
+    """The comb of one family's segments in the rectified plane `rect` (working pixels ->
+    a plane where the first family runs vertical, the second horizontal)."""
+    long_side = float(max(ev.gray.shape))
+    a = apply_homography(rect, segments[:, :2])
+    b = apply_homography(rect, segments[:, 2:])
+    pos = (a[:, axis] + b[:, axis]) / 2.0
+    weight = np.hypot(a[:, 0] - b[:, 0], a[:, 1] - b[:, 1]) * trust
+    keep = np.isfinite(pos) & np.isfinite(weight) & (np.abs(pos) < 4 * long_side)
+    return fit_comb(pos[keep], weight[keep], 4.0, long_side / 6.0)
+
+
+def _comb_lattice(
+    ev: LineEvidence, rect: np.ndarray, cu: Comb, cv: Comb, sizes: tuple[int, ...]
+) -> tuple[Lattice, np.ndarray, np.ndarray]:
+    """The lattice two combs in the rectified plane `rect` make, and the core of lines to start from."""
     core_sizes = tuple(sorted(set(sizes) | {min(BOARD_SIZES)}))
-    runs = [best_windows(c, core_sizes) for c in combs]
+    runs = [best_windows(c, core_sizes) for c in (cu, cv)]
     n = pick_size(runs, core_sizes)
-    cu, cv = combs
     to_rect = np.array([[cu.spacing, 0.0, cu.origin], [0.0, cv.spacing, cv.origin], [0.0, 0.0, 1.0]])
     to_original = np.diag([1.0 / ev.scale, 1.0 / ev.scale, 1.0])
     g = to_original @ np.linalg.inv(rect) @ to_rect
