@@ -115,12 +115,13 @@ def _best_fit(
 ) -> tuple[GridObservation, LensDistortion]:
     """The line search's fit, or the corner-guided one where the heatmap says the search got the board wrong."""
     try:
-        found: tuple[GridObservation, LensDistortion] | None = best_search(ev, lens0, sizes)
+        attempt = best_search(ev, lens0, sizes)
     except NoBoardError as exc:
         if heat is None:
             raise
-        found, error = None, exc
-    if heat is None or (found is not None and sees_corners(*found, heat)):
+        attempt, error = None, exc
+    found = None if attempt is None else (attempt.obs, attempt.lens)
+    if heat is None or (found is not None and (attempt.good or sees_corners(*found, heat))):
         return found
     # The heatmap does not see the search's board: fit the board it does see. Of the
     # fits that pass for a grid, the one whose corners the heatmap sees best.

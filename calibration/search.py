@@ -31,7 +31,7 @@ from edge.errors import NoBoardError
 
 
 @dataclass(frozen=True)
-class _Attempt:
+class Attempt:
     obs: GridObservation
     level: int
     """How board-like the chosen runs of lines are (`agreement_level`, 0..3)."""
@@ -60,12 +60,13 @@ _ATTEMPTS = (
     (3, "faint", False),
 )
 
+_QUAD_ATTEMPTS = (("normal", False), ("coarse", False))
+"""Segments for the search from a quadrilateral: as first found, then for lines blurred wide."""
 
-def best_search(
-    ev: LineEvidence, lens: LensDistortion, sizes: tuple[int, ...]
-) -> tuple[GridObservation, LensDistortion]:
+
+def best_search(ev: LineEvidence, lens: LensDistortion, sizes: tuple[int, ...]) -> Attempt:
     """Search until an attempt looks clearly right, else keep the best; NoBoardError when none works."""
-    best: _Attempt | None = None
+    best: Attempt | None = None
     error: NoBoardError | None = None
     for seed, kind, fine in _ATTEMPTS:
         source = with_other_segments(ev, kind, fine) if (kind != "normal" or fine) else ev
@@ -80,14 +81,14 @@ def best_search(
             break
     if best is None:
         raise error or NoBoardError("no board found")
-    return best.obs, best.lens
+    return best
 
 
 def quad_search(ev: LineEvidence, lens: LensDistortion, sizes: tuple[int, ...], quad: np.ndarray) -> GridObservation:
     """The search, started from a quadrilateral roughly on the board's outer lines (original
     pixels), with segments found each way in turn until one gives a board."""
     error: NoBoardError | None = None
-    for _, kind, fine in _ATTEMPTS:
+    for kind, fine in _QUAD_ATTEMPTS:
         source = with_other_segments(ev, kind, fine) if (kind != "normal" or fine) else ev
         try:
             return _search(source, lens, sizes, _quad_lattice(source, quad, sizes)).obs
@@ -98,7 +99,7 @@ def quad_search(ev: LineEvidence, lens: LensDistortion, sizes: tuple[int, ...], 
 
 def _search(
     ev: LineEvidence, lens: LensDistortion, sizes: tuple[int, ...], initial: tuple[Lattice, np.ndarray, np.ndarray]
-) -> _Attempt:
+) -> Attempt:
     """From a core of lines that surely belong to the board, grow to the whole board, then pick its size."""
     lattice, cols, rows = initial
     obs = refine(ev, lattice, lens, cols=cols, rows=rows)
@@ -138,7 +139,7 @@ def _search(
     final = refine(ev, board, lens, windows=(0.2, 0.12))
     if final is None:
         raise NoBoardError("no board found: the grid lines do not line up")
-    return _Attempt(final, agreement_level(runs, n), lens)
+    return Attempt(final, agreement_level(runs, n), lens)
 
 
 def _subdivide(
