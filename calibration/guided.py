@@ -4,10 +4,11 @@ The line search (`search`) builds the board outwards from the lines it sees
 and can stop short: stones, a hand, blur or wood grain hide the next line,
 and it settles on a 9x9 or 13x13 part of a bigger grid, one line off, or on
 no board. The corner finder (`corner_model`) sees the board as a whole but
-places its corners only to a spacing or so. Two fits use it: the search's
-own lattice re-indexed to the board the heatmap outlines (`reframed_fit`),
-and a lattice of each size started from the heatmap's four corners
-(`guided_fit`); either way the lines are measured again (`grid.refine`).
+places its corners only to a spacing or so. Three fits use it (`heat_fits`):
+the search's own lattice re-indexed to the board the heatmap outlines
+(`reframed_fit`), the search run again from the heatmap's quadrilateral
+(`search.quad_search`), and a lattice of each size started from the
+heatmap's four corners (`guided_fit`); each measures the lines again.
 Where fits disagree, the heatmap decides: a fit whose corners the network
 does not see as corners has the board's extent wrong.
 """
