@@ -5,8 +5,9 @@ A small TFLite network (`models/corners_float32.tflite`, trained by
 letterboxed into a square, and gives one heatmap whose peaks are the outer
 grid corners. It sees the board as a whole, so it places corners that the
 line search cannot: under a hand, on a crowded board, past a line that wood
-grain or blur hides. Its corners are only a few pixels right; `find` hands
-them to the grid fit, which measures the lines themselves.
+grain or blur hides. Its corners are only a spacing or so right; board
+finding (`guided`) uses them for the board's extent and perspective and
+measures the lines themselves.
 """
 
 from __future__ import annotations
@@ -63,11 +64,11 @@ def heatmap_peaks(heat: np.ndarray, count: int = 4, floor: float = _PEAK_FLOOR) 
     ys, xs = np.nonzero((heat >= dilated) & (heat >= floor))
     order = np.argsort(-heat[ys, xs])[:count]
     padded = np.pad(heat, 1)
+    dy, dx = np.mgrid[-1:2, -1:2]
     points, levels = [], []
     for y, x in zip(ys[order], xs[order]):
         patch = padded[y:y + 3, x:x + 3]
         total = float(patch.sum())
-        dy, dx = np.mgrid[-1:2, -1:2]
         points.append((x + float((patch * dx).sum()) / total, y + float((patch * dy).sum()) / total))
         levels.append(float(heat[y, x]))
     return np.array(points, np.float64).reshape(-1, 2), np.array(levels, np.float64)

@@ -65,9 +65,9 @@ def find_board(
 ) -> BoardFit:
     """Locate the board in a BGR (or grayscale) image. Raises NoBoardError, or BadInputError for a bad image/size.
 
-    With a `corner_model`, its corners start a second grid fit, which replaces
-    the line search's where that found no board or a board the model does not
-    see (see `guided`).
+    With a `corner_model`, where the line search found no board, or a board
+    that neither looks clearly right nor has the corners the model sees, the
+    fits of the board the model outlines compete with it (see `guided`).
     """
     if size is not None and size not in BOARD_SIZES:
         raise BadInputError(f"board size {size} is not one of {', '.join(map(str, BOARD_SIZES))}")
@@ -113,7 +113,7 @@ def find_board(
 def _best_fit(
     ev: LineEvidence, lens0: LensDistortion, sizes: tuple[int, ...], heat: CornerHeat | None
 ) -> tuple[GridObservation, LensDistortion]:
-    """The line search's fit, or the corner-guided one where the heatmap says the search got the board wrong."""
+    """The line search's fit, or a fit of the board the heatmap outlines where the search's is in doubt."""
     try:
         attempt = best_search(ev, lens0, sizes)
     except NoBoardError as exc:

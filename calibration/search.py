@@ -69,7 +69,7 @@ def best_search(ev: LineEvidence, lens: LensDistortion, sizes: tuple[int, ...]) 
     best: Attempt | None = None
     error: NoBoardError | None = None
     for seed, kind, fine in _ATTEMPTS:
-        source = with_other_segments(ev, kind, fine) if (kind != "normal" or fine) else ev
+        source = _with_segments(ev, kind, fine)
         try:
             attempt = _search(source, lens, sizes, _initial_lattice(source, sizes, seed))
         except NoBoardError as exc:
@@ -84,12 +84,16 @@ def best_search(ev: LineEvidence, lens: LensDistortion, sizes: tuple[int, ...]) 
     return best
 
 
+def _with_segments(ev: LineEvidence, kind: str, fine: bool) -> LineEvidence:
+    return with_other_segments(ev, kind, fine) if (kind != "normal" or fine) else ev
+
+
 def quad_search(ev: LineEvidence, lens: LensDistortion, sizes: tuple[int, ...], quad: np.ndarray) -> GridObservation:
     """The search, started from a quadrilateral roughly on the board's outer lines (original
     pixels), with segments found each way in turn until one gives a board."""
     error: NoBoardError | None = None
     for kind, fine in _QUAD_ATTEMPTS:
-        source = with_other_segments(ev, kind, fine) if (kind != "normal" or fine) else ev
+        source = _with_segments(ev, kind, fine)
         try:
             return _search(source, lens, sizes, _quad_lattice(source, quad, sizes)).obs
         except NoBoardError as exc:
