@@ -100,6 +100,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--first-seed", type=int, default=TRAIN_SEED_BASE,
+                    help="first training seed (a second stage renders frames the first never saw)")
+    ap.add_argument("--init", type=Path, default=None,
+                    help="weights to start from (a second stage goes on from the first's)")
     args = ap.parse_args(argv)
 
     tf.keras.utils.set_random_seed(args.seed)
@@ -118,10 +122,12 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"[data] {i + 1}/{n} rendered ({time.time() - t_start:.0f} s)", flush=True)
         return images, heats, corners
 
-    images, heats, _ = render(TRAIN_SEED_BASE, args.train_images)
+    images, heats, _ = render(args.first_seed, args.train_images)
     val_images, _, val_corners = render(VAL_SEED_BASE, args.val_images)
 
     model = network.build_corner_net(px)
+    if args.init is not None:
+        model.load_weights(args.init)
     n = args.train_images
     steps_per_epoch = n // args.batch
     schedule = tf.keras.optimizers.schedules.CosineDecay(args.lr, steps_per_epoch * args.epochs, alpha=0.02)
@@ -176,7 +182,8 @@ def main(argv: list[str] | None = None) -> int:
     training = {
         "recipe_version": RECIPE_VERSION,
         "seed": args.seed,
-        "train_seeds": [TRAIN_SEED_BASE, TRAIN_SEED_BASE + n],
+        "train_seeds": [args.first_seed, args.first_seed + n],
+        "initial_weights": None if args.init is None else str(args.init),
         "validation_seeds": [VAL_SEED_BASE, VAL_SEED_BASE + args.val_images],
         "train_images": n,
         "epochs": args.epochs,
