@@ -97,18 +97,20 @@ FRAME_SEEDS = range(62_000_000, 62_000_024)
 its validation (61,000,000+) nor the reported reading set (30,000,000+) uses."""
 
 
-@pytest.fixture(scope="module")
-def frames() -> list[tuple[np.ndarray, np.ndarray, int]]:
-    """(BGR frame, true outer grid corners, board size) per seed, drawn as the training data is."""
+def _render(seed: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """(BGR frame, true outer grid corners, board size), drawn as the training data and
+    `tools/make_rendered_set.py` draw them."""
     from edge.synth import Scene, random_position
 
-    out = []
-    for seed in FRAME_SEEDS:
-        rng = np.random.default_rng(seed)
-        size = (9, 13, 19)[int(rng.integers(3))]
-        rendered = Scene.random(size, seed).render(random_position(size, rng), seed=seed)
-        out.append((rendered.image, np.asarray(rendered.corners, np.float64), size))
-    return out
+    rng = np.random.default_rng(seed)
+    size = (9, 13, 19)[int(rng.integers(3))]
+    rendered = Scene.random(size, seed).render(random_position(size, rng), seed=seed)
+    return rendered.image, np.asarray(rendered.corners, np.float64), size
+
+
+@pytest.fixture(scope="module")
+def frames() -> list[tuple[np.ndarray, np.ndarray, int]]:
+    return [_render(seed) for seed in FRAME_SEEDS]
 
 
 @pytest.fixture(scope="module")
@@ -146,15 +148,11 @@ search alone finds a 9x9 part of the grid, a 13x13 part, or no board."""
 def test_corner_model_puts_right_what_the_line_search_gets_wrong(name: str, size: int, corner_model) -> None:
     from calibration.find import find_board
     from edge.errors import NoBoardError
-    from edge.synth import Scene, random_position
 
-    seed = 32_000_000 + int(name.split("_")[1])
-    rng = np.random.default_rng(seed)
-    assert (9, 13, 19)[int(rng.integers(3))] == size
-    rendered = Scene.random(size, seed).render(random_position(size, rng), seed=seed)
-    truth = np.asarray(rendered.corners, np.float64)
+    frame, truth, drawn = _render(32_000_000 + int(name.split("_")[1]))
+    assert drawn == size
     # Stored as the set stores it.
-    image = cv2.imdecode(cv2.imencode(".jpg", rendered.image, [cv2.IMWRITE_JPEG_QUALITY, 95])[1], cv2.IMREAD_COLOR)
+    image = cv2.imdecode(cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, 95])[1], cv2.IMREAD_COLOR)
     try:
         alone = find_board(image)
         assert alone.size != size or _corner_error(alone.corners, truth, size) > 0.3
