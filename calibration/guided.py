@@ -33,8 +33,8 @@ MIN_LEVEL = 0.3
 _REFRAME_MISFIT = 2.0
 """Grid spacings by which a heatmap corner may miss the re-indexed lattice's corner."""
 PREFER_MARGIN = 0.6
-"""How much higher (summed over the four corners) the heatmap must be at the
-guided fit's corners than at the line search's for the guided fit to win."""
+"""How much higher (summed over the four corners) the heatmap must be at another
+fit's corners than at the line search's for that fit to win."""
 
 
 @dataclass(frozen=True)
@@ -91,22 +91,19 @@ def heat_fits(
         pass
     fits = list(searched)
     for obs, lens in searched:
-        reframed = reframed_fit(ev, obs, lens, heat, sizes)
+        reframed = reframed_fit(ev, obs, lens, heat, points, sizes)
         if reframed is not None:
             fits.append((reframed, lens))
-    guided = guided_fit(ev, lens0, heat, sizes)
+    guided = guided_fit(ev, lens0, heat, points, sizes)
     if guided is not None:
         fits.append((guided, lens0))
     return fits
 
 
 def guided_fit(
-    ev: LineEvidence, lens: LensDistortion, heat: CornerHeat, sizes: tuple[int, ...]
+    ev: LineEvidence, lens: LensDistortion, heat: CornerHeat, points: np.ndarray, sizes: tuple[int, ...]
 ) -> GridObservation | None:
-    """The best grid fit started from the heatmap's four corners, or None when they make no board."""
-    points = _corner_peaks(heat)
-    if points is None:
-        return None
+    """The best grid fit started from the heatmap's four corners `points`, or None when they make no board."""
     quad = order_corners(points)
     if not is_convex_quad(quad):
         return None
@@ -125,7 +122,8 @@ def guided_fit(
 
 
 def reframed_fit(
-    ev: LineEvidence, obs: GridObservation, lens: LensDistortion, heat: CornerHeat, sizes: tuple[int, ...]
+    ev: LineEvidence, obs: GridObservation, lens: LensDistortion, heat: CornerHeat, points: np.ndarray,
+    sizes: tuple[int, ...],
 ) -> GridObservation | None:
     """The line search's lattice re-indexed to the board whose corners the heatmap shows.
 
@@ -135,9 +133,6 @@ def reframed_fit(
     lattice's own coordinates each corner lands near an integer point: the
     board size and first line whose four corners lie nearest them win.
     """
-    points = _corner_peaks(heat)
-    if points is None:
-        return None
     lat = apply_homography(np.linalg.inv(obs.lattice.homography), lens.undistort_points(points))
     if not np.all(np.isfinite(lat)):
         return None
