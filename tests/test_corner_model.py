@@ -100,12 +100,10 @@ its validation (61,000,000+) nor the reported reading set (30,000,000+) uses."""
 def _render(seed: int) -> tuple[np.ndarray, np.ndarray, int]:
     """(BGR frame, true outer grid corners, board size), drawn as the training data and
     `tools/make_rendered_set.py` draw them."""
-    from edge.synth import Scene, random_position
+    from edge.synth import render_random_board
 
-    rng = np.random.default_rng(seed)
-    size = (9, 13, 19)[int(rng.integers(3))]
-    rendered = Scene.random(size, seed).render(random_position(size, rng), seed=seed)
-    return rendered.image, np.asarray(rendered.corners, np.float64), size
+    rendered = render_random_board(seed)
+    return rendered.image, np.asarray(rendered.corners, np.float64), rendered.position.size
 
 
 @pytest.fixture(scope="module")

@@ -20,10 +20,9 @@ import json
 from pathlib import Path
 
 import cv2
-import numpy as np
 from tqdm import tqdm
 
-from edge.synth import Scene, random_position
+from edge.synth import render_random_board
 
 SEED_BASE = 30_000_000
 
@@ -41,9 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     hand = {"random": None, "always": True, "never": False}[args.hand]
     for i in tqdm(range(args.count), desc="rendering", mininterval=5):
         seed = args.seed_base + i
-        rng = np.random.default_rng(seed)
-        size = (9, 13, 19)[int(rng.integers(3))]
-        rendered = Scene.random(size, seed).render(random_position(size, rng), seed=seed, hand=hand)
+        rendered = render_random_board(seed, hand=hand)
         name = f"board_{i:04d}"
         cv2.imwrite(str(args.out / f"{name}.jpg"), rendered.image, [cv2.IMWRITE_JPEG_QUALITY, 95])
         rows = [list(row) for row in rendered.position.rows()]

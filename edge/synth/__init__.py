@@ -8,7 +8,7 @@ their frame and a box per stone.
 from edge.synth.hands import HandLook, HandPose
 from edge.synth.positions import random_position
 from edge.synth.rectified import rectified_ignore_regions, rectified_truth
-from edge.synth.scene import Scene, StoneLayer, render_board
+from edge.synth.scene import Scene, StoneLayer, render_board, render_random_board
 from edge.synth.stones import STYLES
 from edge.synth.truth import RenderedBoard, StoneTruth
 
@@ -24,4 +24,5 @@ __all__ = [
     "rectified_ignore_regions",
     "rectified_truth",
     "render_board",
+    "render_random_board",
 ]

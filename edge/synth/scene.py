@@ -22,6 +22,7 @@ from edge.synth.board_texture import render_board_texture
 from edge.synth.camera import Camera, random_camera
 from edge.synth.distractors import draw_distractors
 from edge.synth.hands import HandLayer, HandLook, HandPose, draw_hand, paint_hand, reach_path
+from edge.synth.positions import random_position
 from edge.synth.photo import Exposure, add_noise, apply_motion_blur, expose, glare_map, jpeg_roundtrip, soften, wide_blur
 from edge.synth.stones import Light, StoneBatch, StoneSet, draw_shadows, draw_stones
 from edge.synth.truth import RenderedBoard, StoneTruth
@@ -472,3 +473,14 @@ def render_board(position: Position, seed: int, **kwargs) -> RenderedBoard:
     scene_kwargs = {k: v for k, v in kwargs.items() if k in scene_keys}
     render_kwargs = {k: v for k, v in kwargs.items() if k not in scene_keys}
     return Scene.random(position.size, seed, **scene_kwargs).render(position, seed=seed, **render_kwargs)
+
+
+def render_random_board(seed: int, **kwargs) -> RenderedBoard:
+    """A whole random frame from one seed: board size (9, 13, 19 alike), position and scene.
+
+    The frames of `tools/make_rendered_set.py` and of the corner finder's training;
+    keyword arguments go to `Scene.render` (hand, ...).
+    """
+    rng = np.random.default_rng(seed)
+    size = BOARD_SIZES[int(rng.integers(len(BOARD_SIZES)))]
+    return Scene.random(size, seed).render(random_position(size, rng), seed=seed, **kwargs)

@@ -14,18 +14,15 @@ from typing import Iterator
 import numpy as np
 
 from calibration.corner_model import input_to_cell, letterbox
-from edge.synth import Scene, random_position
+from edge.synth import render_random_board
 
-SIZES = (9, 13, 19)
 SIGMA_CELLS = 1.0
 """Spread of each corner's Gaussian, in heatmap cells."""
 
 
 def render_frame(seed: int) -> tuple[np.ndarray, np.ndarray]:
     """(BGR frame, (4, 2) outer grid corners in its pixels) for one seed, as `tools/make_rendered_set.py` draws them."""
-    rng = np.random.default_rng(seed)
-    size = SIZES[int(rng.integers(3))]
-    rendered = Scene.random(size, seed).render(random_position(size, rng), seed=seed)
+    rendered = render_random_board(seed)
     return rendered.image, np.asarray(rendered.corners, np.float64)
 
 
