@@ -25,7 +25,7 @@ from edge.board.position import Position
 from edge.errors import NoBoardError
 from edge.evaluation import command
 from edge.evaluation.board_format import read_board_txt
-from edge.evaluation.samples import ImageBox, Prediction, Reader
+from edge.evaluation.samples import ImageBox, KnownBoard, Prediction, Reader
 from evaluation_board_data import OPENING_9
 
 CORNERS = np.array([[40.0, 30.0], [280.0, 30.0], [280.0, 210.0], [40.0, 210.0]])
@@ -34,7 +34,7 @@ CORNERS = np.array([[40.0, 30.0], [280.0, 30.0], [280.0, 210.0], [40.0, 210.0]])
 def label_reader(model: Path | None) -> Reader:
     """Reads the label beside the image: b.jpg one stone wrong, c.jpg rotated, d.jpg no board."""
 
-    def read(image: Path) -> Prediction:
+    def read(image: Path, board: KnownBoard | None) -> Prediction:
         if image.stem == "d":
             raise NoBoardError("no board found")
         position, _ = read_board_txt(image.with_suffix(".txt"))
@@ -52,7 +52,7 @@ def label_reader(model: Path | None) -> Reader:
 def box_reader(model: Path | None) -> Reader:
     """Echoes YOLO labels as detections, shifted 1 px, with a false positive."""
 
-    def read(image: Path) -> Prediction:
+    def read(image: Path, board: KnownBoard | None) -> Prediction:
         label = image.parent.parent / "labels" / (image.stem + ".txt")
         dets = []
         for n, line in enumerate(label.read_text().split("\n")):
@@ -192,6 +192,49 @@ def test_board_set_over_two_workers_with_gallery(tmp_path: Path) -> None:
     assert "boards exactly right | 2 / 4" in md and "gallery/b.jpg" in md
 
 
+def test_known_corners_tell_the_reader_where_each_board_is(tmp_path: Path) -> None:
+    data = tmp_path / "boards"
+    for n, stem in enumerate("ab"):
+        write_image(data / f"{stem}.jpg")
+        (data / f"{stem}.txt").write_text(OPENING_9)
+        (data / f"{stem}.corners.json").write_text(json.dumps((CORNERS + n).tolist()))
+    told: dict[str, KnownBoard | None] = {}
+
+    def recording_reader(model: Path | None) -> Reader:
+        def read(image: Path, board: KnownBoard | None) -> Prediction:
+            told[image.name] = board
+            return label_reader(model)(image, board)
+
+        return read
+
+    out = tmp_path / "out"
+    code, stdout, stderr = run([str(data), "--known-corners", "--workers", "1", "--out", str(out), "--quiet"],
+                               recording_reader)
+    assert code == 0, stderr
+    assert [(b.size, b.corners.tolist()) for b in (told["a.jpg"], told["b.jpg"])] == [
+        (9, CORNERS.tolist()), (9, (CORNERS + 1).tolist())]
+    assert "board finding not scored" in stdout
+    assert json.loads((out / "report.json").read_text())["settings"]["known_corners"] is True
+
+    told.clear()
+    assert run([str(data), "--workers", "1", "--out", str(out), "--quiet"], recording_reader)[0] == 0
+    assert told == {"a.jpg": None, "b.jpg": None}
+
+
+def test_known_corners_need_corners_beside_every_image(tmp_path: Path) -> None:
+    data = tmp_path / "boards"
+    for stem in "ab":
+        write_image(data / f"{stem}.jpg")
+        (data / f"{stem}.txt").write_text(OPENING_9)
+    (data / "a.corners.json").write_text(json.dumps(CORNERS.tolist()))
+    code, _, stderr = run([str(data), "--known-corners", "--workers", "1", "--out", str(tmp_path / "o"), "--quiet"],
+                          label_reader)
+    assert code == 2
+    assert stderr.strip().splitlines() == [
+        f"goban-edge eval: --known-corners: 1 of 2 images lack a board label with a NAME.corners.json "
+        f"beside it, e.g. {data / 'b.jpg'}"]
+
+
 def test_yolo_set_detection_mode_in_process(tmp_path: Path) -> None:
     split = tmp_path / "set"
     write_image(split / "images" / "p.jpg")
@@ -233,7 +276,7 @@ def test_coco_dataset_mode_agrees_with_pycocotools(tmp_path: Path) -> None:
     dets = json.loads(dt.read_text())
     by_file = {f"{i}.jpg": [d for d in dets if d["image_id"] == i] for i in range(1, 9)}
 
-    def reader(image: Path) -> Prediction:
+    def reader(image: Path, board: KnownBoard | None) -> Prediction:
         return Prediction(detections=[
             ImageBox(d["bbox"][0], d["bbox"][1], d["bbox"][0] + d["bbox"][2], d["bbox"][1] + d["bbox"][3],
                      "b" if d["category_id"] == 1 else "w", d["score"])

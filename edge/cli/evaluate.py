@@ -6,11 +6,13 @@ import argparse
 from pathlib import Path
 
 from calibration.corner_model import CornerModel
+from calibration.corners import order_corners
+from calibration.store import Calibration
 from edge.capture.still import read_image
 from edge.cli.read import calibrate_image
 from edge.detect.detector import DEFAULT_MODEL, StoneDetector
 from edge.evaluation import command
-from edge.evaluation.samples import ImageBox, Prediction, Reader
+from edge.evaluation.samples import ImageBox, KnownBoard, Prediction, Reader
 from edge.reading import BoardReader
 
 
@@ -27,9 +29,14 @@ def make_reader(model: Path | None) -> Reader:
     reader = BoardReader(StoneDetector.load(model or DEFAULT_MODEL, delegate="cpu", threads=1, score_threshold=0.05))
     corner_model = CornerModel.load()
 
-    def read(path: Path) -> Prediction:
+    def read(path: Path, board: KnownBoard | None) -> Prediction:
         image = read_image(path)
-        calibration = calibrate_image(image, None, None, str(path), corner_model)
+        if board is None:
+            calibration = calibrate_image(image, None, None, str(path), corner_model)
+        else:
+            height, width = image.shape[:2]
+            corners = order_corners(board.corners)
+            calibration = Calibration.from_corners(corners, board.size, (width, height), str(path))
         result = reader.read(image, calibration, calibration.board_size)
         boxes = reader.image_boxes(result.detections, calibration)
         return Prediction(

@@ -12,7 +12,7 @@ from edge.evaluation.coco_results import evaluate_coco_files
 from edge.evaluation.datasets import detect_format, load_dataset
 from edge.evaluation.report import EvaluationReport, format_summary
 from edge.evaluation.runner import evaluate_dataset, score_predictions
-from edge.evaluation.samples import Dataset, ImageBox, Prediction, Reader, ReaderFactory, Sample
+from edge.evaluation.samples import Dataset, ImageBox, KnownBoard, Prediction, Reader, ReaderFactory, Sample
 
 __all__ = [
     "BoardMetrics",
@@ -22,6 +22,7 @@ __all__ = [
     "DetectionMetrics",
     "EvaluationReport",
     "ImageBox",
+    "KnownBoard",
     "Prediction",
     "Reader",
     "ReaderFactory",

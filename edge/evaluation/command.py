@@ -2,6 +2,7 @@
 
     goban-edge eval DATASET [--model M] [--format coco|yolo|board] [--out DIR]
                     [--skip-bad] [--workers N] [--fixed-orientation] [--score-threshold T]
+                    [--known-corners]
     goban-edge eval --gt GT.json --detections DETS.json [--out DIR]
 
 The main CLI adds these arguments with `add_arguments` and calls `run` with a
@@ -38,6 +39,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--skip-bad", action="store_true", help="skip bad labels and list them in the report instead of stopping")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="reader processes (default: one per core)")
     parser.add_argument("--fixed-orientation", action="store_true", help="compare boards as labelled, not up to rotation and reflection")
+    parser.add_argument("--known-corners", action="store_true",
+                        help="tell the reader where each board is (NAME.corners.json, the label's size), as a "
+                             "saved calibration does, instead of finding it: scores reading without board finding")
     parser.add_argument("--score-threshold", type=float, default=0.5, help="operating score for precision/recall/F1 (default 0.5)")
     parser.add_argument("--gt", type=Path, help="COCO ground truth JSON (with --detections)")
     parser.add_argument("--detections", type=Path, help="COCO results JSON to score against --gt")
@@ -75,6 +79,8 @@ def _evaluate(
             raise BadInputError("--gt and --detections go together")
         if args.dataset is not None:
             raise BadInputError("give either DATASET or --gt with --detections, not both")
+        if args.known_corners:
+            raise BadInputError("--known-corners reads a DATASET's images; --gt with --detections reads none")
         return evaluate_coco_files(
             args.gt, args.detections, out_dir=out_dir, score_threshold=args.score_threshold,
             skip_bad=args.skip_bad,
@@ -97,6 +103,7 @@ def _evaluate(
         model_path=args.model,
         model_hash=file_sha256(args.model) if args.model is not None else None,
         progress=not args.quiet,
+        known_corners=args.known_corners,
     )
 
 

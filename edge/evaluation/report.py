@@ -33,6 +33,8 @@ class EvaluationReport:
     model_sha256: str | None = None
     detections_file: str | None = None
     workers: int = 1
+    known_corners: bool = False
+    """The reader was told where each board is (`--known-corners`): board finding is not scored."""
     seconds: Mapping[str, float] = field(default_factory=dict)
     versions: Mapping[str, str | None] = field(default_factory=lambda: software_versions())
     created: str = field(default_factory=lambda: _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
@@ -57,6 +59,7 @@ class EvaluationReport:
             "versions": dict(self.versions),
             "settings": {
                 "workers": self.workers,
+                "known_corners": self.known_corners,
                 "score_threshold": self.detection.score_threshold if self.detection else None,
                 "max_dets": self.detection.max_dets if self.detection else None,
             },
@@ -258,7 +261,9 @@ def to_markdown(report: EvaluationReport) -> str:
             f"| boards read | {b.boards_read} / {b.images} |",
             f"| points labelled hidden (`?`), not scored | {b.hidden_points} |",
         ]
-        if b.corners_checked:
+        if report.known_corners:
+            lines += ["| board corners | given by the set (`--known-corners`): board finding not scored |"]
+        elif b.corners_checked:
             lines += [
                 f"| boards found where they are (corners within {FOUND_WITHIN} spacings) "
                 f"| {b.found_where_it_is} / {b.corners_checked} |",
@@ -319,7 +324,9 @@ def format_summary(report: EvaluationReport) -> str:
             f"intersections {_pct(b.intersection_accuracy)}, {b.images - b.boards_read} not read"
             + (f", {b.hidden_points} hidden points not scored" if b.hidden_points else "")
         )
-        if b.corners_checked:
+        if report.known_corners:
+            lines.append("             corners given by the set: board finding not scored")
+        elif b.corners_checked:
             lines.append(
                 f"             {b.found_where_it_is}/{b.corners_checked} boards found where they are, "
                 f"intersections there {_pct(b.found_intersection_accuracy)}"

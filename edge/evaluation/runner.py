@@ -15,13 +15,13 @@ from typing import Sequence
 import numpy as np
 from tqdm import tqdm
 
-from edge.errors import GobanError
+from edge.errors import BadInputError, GobanError
 from edge.evaluation.average_precision import evaluate_detections
 from edge.evaluation.board_metrics import board_metrics, compare_board
 from edge.evaluation.boxes import BoxArrays, box_rows
 from edge.evaluation.outputs import write_outputs
 from edge.evaluation.report import EvaluationReport
-from edge.evaluation.samples import Dataset, Prediction, Reader, ReaderFactory
+from edge.evaluation.samples import Dataset, KnownBoard, Prediction, Reader, ReaderFactory
 
 # Set in each pool worker by its initializer: the one reader that process uses.
 _worker_reader: Reader | None = None
@@ -38,16 +38,22 @@ def evaluate_dataset(
     model_path: str | Path | None = None,
     model_hash: str | None = None,
     progress: bool = True,
+    known_corners: bool = False,
 ) -> EvaluationReport:
     """Read every image of `dataset`, score the readings, write the report files
     into `out_dir` when given, and return the report.
+
+    With `known_corners` each reader is told where the board is (the set's true
+    corners and the label's size), as a saved calibration tells the appliance:
+    this scores reading alone, without board finding.
 
     With `workers` > 1, `reader_factory` (picklable: a module-level function or a
     functools.partial of one) builds one reader per worker process; otherwise
     `reader`, or else `reader_factory()`, reads in this process.
     """
     start = time.perf_counter()
-    readings = _read_all(dataset, reader, reader_factory=reader_factory, workers=workers, progress=progress)
+    boards = _known_boards(dataset) if known_corners else [None] * len(dataset)
+    readings = _read_all(dataset, boards, reader, reader_factory=reader_factory, workers=workers, progress=progress)
     read_s = time.perf_counter() - start
     predictions = [p for p, _ in readings]
     report = score_predictions(
@@ -59,6 +65,7 @@ def evaluate_dataset(
         model_hash=model_hash,
         workers=workers,
         read_seconds=read_s,
+        known_corners=known_corners,
     )
     if out_dir is not None:
         corners = {
@@ -78,6 +85,7 @@ def score_predictions(
     model_hash: str | None = None,
     workers: int = 1,
     read_seconds: float = 0.0,
+    known_corners: bool = False,
 ) -> EvaluationReport:
     """Metrics for readings already made, one per sample in order.
 
@@ -117,6 +125,7 @@ def score_predictions(
         model=str(model_path) if model_path is not None else None,
         model_sha256=model_hash,
         workers=workers,
+        known_corners=known_corners,
         seconds={"reading": read_seconds, "scoring": time.perf_counter() - start},
     )
 
@@ -125,25 +134,37 @@ Reading = tuple[Prediction, np.ndarray]
 """A prediction and its detections as `box_rows`."""
 
 
+def _known_boards(dataset: Dataset) -> list[KnownBoard]:
+    """Each sample's true corners and board size; BadInputError when a sample lacks them."""
+    lacking = [s.image for s in dataset.samples if s.corners is None or s.position is None]
+    if lacking:
+        raise BadInputError(
+            f"--known-corners: {len(lacking)} of {len(dataset)} images lack a board label with a "
+            f"NAME.corners.json beside it, e.g. {lacking[0]}"
+        )
+    return [KnownBoard(s.corners, s.position.size) for s in dataset.samples]  # type: ignore[arg-type, union-attr]
+
+
 def _read_all(
     dataset: Dataset,
+    boards: Sequence[KnownBoard | None],
     reader: Reader | None,
     *,
     reader_factory: ReaderFactory | None,
     workers: int,
     progress: bool,
 ) -> list[Reading]:
-    paths = [s.image for s in dataset.samples]
-    bar = tqdm(total=len(paths), desc="reading", unit="image", disable=not progress)
+    jobs = [(s.image, board) for s, board in zip(dataset.samples, boards)]
+    bar = tqdm(total=len(jobs), desc="reading", unit="image", disable=not progress)
     try:
-        if workers <= 1 or len(paths) <= 1:
+        if workers <= 1 or len(jobs) <= 1:
             if reader is None:
                 if reader_factory is None:
                     raise ValueError("evaluate_dataset needs a reader or a reader_factory")
                 reader = reader_factory()
             out = []
-            for path in paths:
-                out.append(_read(reader, path))
+            for path, board in jobs:
+                out.append(_read(reader, path, board))
                 bar.update()
             return out
         if reader_factory is None:
@@ -151,10 +172,10 @@ def _read_all(
         # spawn, not fork: a forked copy of a process with threads (tqdm's monitor,
         # an inference runtime's pool) can deadlock.
         context = multiprocessing.get_context("spawn")
-        chunk = max(1, min(16, len(paths) // (workers * 8)))
-        with context.Pool(min(workers, len(paths)), initializer=_init_worker, initargs=(reader_factory,)) as pool:
+        chunk = max(1, min(16, len(jobs) // (workers * 8)))
+        with context.Pool(min(workers, len(jobs)), initializer=_init_worker, initargs=(reader_factory,)) as pool:
             out = []
-            for reading in pool.imap(_read_in_worker, paths, chunksize=chunk):
+            for reading in pool.imap(_read_in_worker, jobs, chunksize=chunk):
                 out.append(reading)
                 bar.update()
             return out
@@ -167,15 +188,15 @@ def _init_worker(factory: ReaderFactory) -> None:
     _worker_reader = factory()
 
 
-def _read_in_worker(path: Path) -> Reading:
+def _read_in_worker(job: tuple[Path, KnownBoard | None]) -> Reading:
     assert _worker_reader is not None, "worker started without its reader"
-    return _read(_worker_reader, path)
+    return _read(_worker_reader, *job)
 
 
-def _read(reader: Reader, path: Path) -> Reading:
+def _read(reader: Reader, path: Path, board: KnownBoard | None) -> Reading:
     """One reading; an expected failure (no board, unreadable image) becomes an error entry."""
     try:
-        prediction = reader(path)
+        prediction = reader(path, board)
     except GobanError as exc:
         return Prediction(error=str(exc) or type(exc).__name__), np.zeros((0, 6))
     if not isinstance(prediction, Prediction):

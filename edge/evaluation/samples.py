@@ -92,6 +92,16 @@ class Prediction:
     the failure gallery circle wrong intersections."""
 
 
-Reader = Callable[[Path], Prediction]
+@dataclass(frozen=True)
+class KnownBoard:
+    """Where the board is, handed to a reader that is told (`eval --known-corners`) instead
+    of finding it: what a saved calibration tells the appliance."""
+
+    corners: np.ndarray
+    """(4, 2) outer grid corners in image pixels."""
+    size: int
+
+
+Reader = Callable[[Path, KnownBoard | None], Prediction]
 ReaderFactory = Callable[[], Reader]
 """Builds a reader once per worker process, so a model is loaded once per process."""
