@@ -38,6 +38,16 @@ def test_threshold_and_best_class_per_cell() -> None:
     assert len(dets) == 1 and dets[0].color == "w"
 
 
+def test_per_class_decoding_gives_the_weaker_colour_too() -> None:
+    """As CenterNet decodes for COCO evaluation: the stone the network is torn about is also a
+    weaker black box at the same place; NMS works within a class."""
+    heat, boxes = _tensors([(50.0, 50.0, 16.0, 0, 0.2), (150.0, 150.0, 16.0, 1, 0.7)])
+    heat[37, 37, 0] = 0.4
+    dets = decode(heat, boxes, DecodeParams(**{**PARAMS.__dict__, "per_class": True}))
+    assert [(d.color, round(d.score, 2)) for d in dets] == [("w", 0.7), ("b", 0.4)]
+    assert np.allclose(dets[0].center, dets[1].center)
+
+
 def test_touching_stones_survive_nms_and_duplicates_do_not() -> None:
     boxes = np.array([[0, 0, 16, 16], [16, 0, 32, 16], [1, 1, 17, 17]], float)
     keep = nms(boxes, np.array([0.9, 0.8, 0.7]), 0.5)

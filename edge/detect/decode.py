@@ -16,7 +16,7 @@ the range of whatever the untrained background cells emit, which made one
 uint8 step worth more than a pixel of stone size.
 
 Decoding keeps cells that are the maximum of their 3x3 neighbourhood (over both
-classes, since a point holds one stone) and above the score threshold, reads
+classes, since a point holds one stone, unless `per_class`) and above the score threshold, reads
 the box there, and runs a class-agnostic NMS that removes the rare double peak
 on one stone. The .tflite file holds only the network; this file is the rest.
 """
@@ -47,6 +47,10 @@ class DecodeParams:
     """Low enough to merge the two peaks a tall stone seen at a slant sometimes gives (real photos),
     high enough that neighbouring stones, whose boxes barely overlap, both survive."""
     max_detections: int = 500
+    per_class: bool = False
+    """False (the appliance): one peak per place over both classes, since a point holds one stone.
+    True: peaks and NMS per class, as CenterNet decodes for COCO evaluation, so a stone the
+    network is torn about also gives a weaker box of its other colour, ranked low."""
 
     @classmethod
     def from_metadata(cls, decode: Mapping[str, Any]) -> "DecodeParams":
@@ -74,13 +78,23 @@ def nms(boxes: np.ndarray, scores: np.ndarray, iou_threshold: float) -> np.ndarr
 
 def decode(heatmap: np.ndarray, boxes: np.ndarray, params: DecodeParams) -> list[Detection]:
     """Detections from one image's `heatmap` (h, w, 2) and `boxes` (h, w, 4)."""
-    best = heatmap.max(axis=-1)
-    cls = heatmap.argmax(axis=-1)
-    peaks = (best >= cv2.dilate(best, np.ones((3, 3), np.uint8))) & (best >= params.score_threshold)
+    if not params.per_class:
+        return _decode_peaks(heatmap.max(axis=-1), heatmap.argmax(axis=-1), boxes, params)
+    found = [
+        d
+        for k in range(heatmap.shape[-1])
+        for d in _decode_peaks(heatmap[..., k], np.full(heatmap.shape[:2], k), boxes, params)
+    ]
+    return sorted(found, key=lambda d: -d.score)[: params.max_detections]
+
+
+def _decode_peaks(score: np.ndarray, cls: np.ndarray, boxes: np.ndarray, params: DecodeParams) -> list[Detection]:
+    """Boxes at the peaks of one score map (h, w), each of the class `cls` gives at its cell."""
+    peaks = (score >= cv2.dilate(score, np.ones((3, 3), np.uint8))) & (score >= params.score_threshold)
     ys, xs = np.nonzero(peaks)
     if ys.size == 0:
         return []
-    scores = best[ys, xs]
+    scores = score[ys, xs]
     u, v, s, t = boxes[ys, xs].T
     cx = (xs + u * OFFSET_SPAN + OFFSET_MIN) * params.stride
     cy = (ys + v * OFFSET_SPAN + OFFSET_MIN) * params.stride
