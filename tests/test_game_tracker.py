@@ -370,6 +370,46 @@ def test_undo_two_moves_at_once():
     assert game.tracker.to_play == "w"
 
 
+def test_take_back_and_another_move_in_one_view():
+    """A stone taken back and another played in its place before the board settles: the record
+    holds the move played, not a stone out of turn and one removed by hand."""
+    game = Game()
+    game.play(("b", (2, 2)))
+    before = game.seen()
+    game.play(("w", (6, 6)))
+    events = game.observe(with_stones(before, {(6, 5): "w"}))
+    assert kinds(events) == ["UndoEvent", "MoveEvent"]
+    assert events[0].point == (6, 6) and moves_of(events) == [("w", (6, 5))] and events[1].number == 2
+    assert game.tracker.to_play == "b" and game.tracker.position == with_stones(before, {(6, 5): "w"})
+
+
+def test_a_stone_read_out_of_turn_then_gone_is_taken_back():
+    """Imago t2_008: a fingertip at the board's edge read as a White stone out of turn; the next
+    photo shows it gone and Black's move: the phantom leaves the record."""
+    game = Game()
+    game.play(("b", (2, 2)))
+    game.play(("w", (6, 6)))
+    before = game.seen()
+    events = game.observe(with_stones(before, {(4, 0): "w"}))
+    assert moves_of(events) == [("w", (4, 0))] and "CorrectionEvent" in kinds(events)
+    events = game.observe(with_stones(before, {(4, 4): "b"}))
+    assert kinds(events) == ["UndoEvent", "MoveEvent"] and moves_of(events) == [("b", (4, 4))]
+    assert [m.point for m in game.tracker.moves] == [(2, 2), (6, 6), (4, 4)]
+
+
+def test_a_stone_knocked_off_is_not_taken_back_for_an_opponent_move():
+    """The last stone gone and the opponent's move beside it: from before that stone it would be
+    a move out of turn, so it stays in the record and its removal is a correction."""
+    game = Game()
+    game.play(("b", (2, 2)))
+    game.play(("w", (6, 6)))
+    game.play(("b", (4, 4)))
+    events = game.observe(with_stones(game.seen(), {(3, 3): "w"}, remove=[(4, 4)]))
+    assert "UndoEvent" not in kinds(events)
+    assert moves_of(events) == [("w", (3, 3))]
+    assert [e.kind for e in events if isinstance(e, CorrectionEvent)] == ["removed"]
+
+
 def test_handicap_stones_placed_one_by_one():
     game = Game()
     stars = sorted(star_points(9))

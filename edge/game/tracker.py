@@ -204,22 +204,12 @@ class GameTracker:
             _, seen_before, glimpsed_before = self._deferred
             first_seen = {**seen_before, **(first_seen or {})}
             glimpsed = {**glimpsed_before, **(glimpsed or {})}
-        plan = explain(
-            self._board,
-            self._to_play,
-            self._ko,
-            observed,
-            ghosts={
-                point: color
-                for point, (color, at_move) in self._ghosts.items()
-                if len(self._moves) - at_move <= GHOST_MOVES
-            },
-            last_point=self._moves[-1].point if self._moves else None,
-            max_stones=self.config.max_search_stones,
-            seen_at=first_seen,
-            glimpsed=glimpsed,
-        )
+        plan = self._explain(self._board, self._to_play, self._ko, len(self._moves), observed, first_seen, glimpsed)
         if plan is None or not plan.is_clean:
+            replayed = self._try_take_back_then_play(position, timestamp, first_seen, glimpsed)
+            if replayed:
+                self._deferred = None
+                return replayed
             since = timestamp if self._deferred is None else self._deferred[0]
             if timestamp - since < self.config.unexplained_wait:
                 self._deferred = (since, dict(first_seen or {}), dict(glimpsed or {}))
@@ -311,24 +301,79 @@ class GameTracker:
                 del self._pending[point]
         return Position(position.size, stones)
 
+    def _explain(
+        self,
+        board: Board,
+        to_play: Color | None,
+        ko: Ko | None,
+        moves_played: int,
+        observed: Position,
+        first_seen: Mapping[Point, float] | None,
+        glimpsed: Mapping[Point, Color] | None,
+    ) -> Explanation | None:
+        """How the game, at `board` after `moves_played` moves, came to show `observed`."""
+        return explain(
+            board,
+            to_play,
+            ko,
+            observed,
+            ghosts={
+                point: color
+                for point, (color, at_move) in self._ghosts.items()
+                if moves_played - at_move <= GHOST_MOVES
+            },
+            last_point=self._moves[moves_played - 1].point if moves_played else None,
+            max_stones=self.config.max_search_stones,
+            seen_at=first_seen,
+            glimpsed=glimpsed,
+        )
+
     def _try_undo(self, position: Position, timestamp: float) -> list[GameEvent]:
         depth = min(self.config.max_undo, len(self._history))
         for k in range(1, depth + 1):
             snap = self._history[-k]
-            if not _same_allowing_pending(snap.board, snap.pending, position):
-                continue
-            events: list[GameEvent] = []
-            for _ in range(k):
-                move = self._moves.pop()
-                self._history.pop()
-                events.append(UndoEvent(move.number, move.color, move.point, timestamp))
-            self._board = snap.board.copy()
-            self._to_play = snap.to_play
-            self._ko = snap.ko
-            self._prisoners = dict(snap.prisoners)
-            self._pending = {p: c for p, c in snap.pending.items() if position.stones.get(p) == c}
-            return events
+            if _same_allowing_pending(snap.board, snap.pending, position):
+                return self._take_back(k, position, timestamp)
         return []
+
+    def _try_take_back_then_play(
+        self,
+        position: Position,
+        timestamp: float,
+        first_seen: Mapping[Point, float] | None,
+        glimpsed: Mapping[Point, Color] | None,
+    ) -> list[GameEvent]:
+        """For a change the game's board cannot explain cleanly: the last moves' stones are gone
+        and, from before them, legal moves in turn explain the rest. A take-back followed by the
+        move played instead, or a stone seen out of turn (a fingertip read as a stone) that the
+        next view no longer shows: the record then holds the moves without corrections."""
+        depth = min(self.config.max_undo, len(self._history))
+        for k in range(1, depth + 1):
+            if any(position.stones.get(m.point) == m.color for m in self._moves[-k:]):
+                continue
+            snap = self._history[-k]
+            observed = _lifted(position, snap.pending)
+            plan = self._explain(snap.board, snap.to_play, snap.ko, len(self._moves) - k, observed,
+                                 first_seen, glimpsed)
+            if plan is not None and plan.is_clean and plan.moves:
+                events = self._take_back(k, position, timestamp)
+                return events + self._apply(plan, observed, timestamp)
+        return []
+
+    def _take_back(self, k: int, position: Position, timestamp: float) -> list[GameEvent]:
+        """Undo the last `k` moves; `position` is the view that shows them gone."""
+        snap = self._history[-k]
+        events: list[GameEvent] = []
+        for _ in range(k):
+            move = self._moves.pop()
+            self._history.pop()
+            events.append(UndoEvent(move.number, move.color, move.point, timestamp))
+        self._board = snap.board.copy()
+        self._to_play = snap.to_play
+        self._ko = snap.ko
+        self._prisoners = dict(snap.prisoners)
+        self._pending = {p: c for p, c in snap.pending.items() if position.stones.get(p) == c}
+        return events
 
     def _try_handicap(self, observed: Position, timestamp: float) -> list[GameEvent]:
         """Black stones going onto star points before White's first stone are handicap stones."""
@@ -423,6 +468,11 @@ class GameTracker:
         self._ko = None
         self._history.clear()
         self._corrected = True
+
+
+def _lifted(position: Position, pending: Mapping[Point, Color]) -> Position:
+    """`position` without the captured stones still being lifted."""
+    return Position(position.size, {p: c for p, c in position.stones.items() if pending.get(p) != c})
 
 
 def _same_allowing_pending(board: Board, pending: dict[Point, Color], position: Position) -> bool:
