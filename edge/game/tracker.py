@@ -349,7 +349,8 @@ class GameTracker:
         next view no longer shows: the record then holds the moves without corrections."""
         depth = min(self.config.max_undo, len(self._history))
         for k in range(1, depth + 1):
-            if any(position.stones.get(m.point) == m.color for m in self._moves[-k:]):
+            # Only stones seen gone are taken back (a pass shows nothing either way).
+            if any(m.point is None or position.stones.get(m.point) == m.color for m in self._moves[-k:]):
                 continue
             snap = self._history[-k]
             observed = _lifted(position, snap.pending)
