@@ -130,14 +130,14 @@ def test_shipped_model_outlines_the_board(frames, corner_model) -> None:
         points, _ = corner_model.heatmap(image).peaks()
         worst.append(_corner_error(points, truth, size) if len(points) == 4 else np.inf)
     worst = np.array(worst)
-    # What the shipped model achieves on these frames (median 0.57 spacings, 17 of 24 within 1,
-    # 19 within 2): mostly the board to within a spacing, enough to tell the extent that the
+    # What the shipped model achieves on these frames (median 0.35 spacings, 20 of 24 within 1,
+    # 21 within 2): mostly the board to within a spacing, enough to tell the extent that the
     # grid fit then measures; on the rest a peak lies elsewhere (a bowl, a hand).
     assert np.median(worst) < 1.0, np.round(worst, 2)
     assert np.mean(worst < 2.0) >= 0.7, np.round(worst, 2)
 
 
-GAINED = (("board_0017", 19), ("board_0132", 19), ("board_0175", 19), ("board_0073", 13), ("board_0184", 9))
+GAINED = (("board_0017", 19), ("board_0076", 19), ("board_0175", 19), ("board_0073", 13), ("board_0184", 9))
 """Renders of the tuning set (`tools/make_rendered_set.py --seed-base 32000000`) where the line
 search alone finds a 9x9 part of the grid, a 13x13 part, or no board."""
 
