@@ -17,8 +17,8 @@ uint8 step worth more than a pixel of stone size.
 
 Decoding keeps cells that are the maximum of their 3x3 neighbourhood (over both
 classes, since a point holds one stone, unless `per_class`) and above the score threshold, reads
-the box there, and runs a class-agnostic NMS that removes the rare double peak
-on one stone. The .tflite file holds only the network; this file is the rest.
+the box there, and runs an NMS (class-agnostic, unless `per_class`) that
+removes the rare double peak on one stone. The .tflite file holds only the network; this file is the rest.
 """
 
 from __future__ import annotations
@@ -89,7 +89,7 @@ def decode(heatmap: np.ndarray, boxes: np.ndarray, params: DecodeParams) -> list
 
 
 def _decode_peaks(score: np.ndarray, cls: np.ndarray, boxes: np.ndarray, params: DecodeParams) -> list[Detection]:
-    """Boxes at the peaks of one score map (h, w), each of the class `cls` gives at its cell."""
+    """Boxes at the peaks of one score map (h, w); each box's class is `cls` at its cell."""
     peaks = (score >= cv2.dilate(score, np.ones((3, 3), np.uint8))) & (score >= params.score_threshold)
     ys, xs = np.nonzero(peaks)
     if ys.size == 0:
