@@ -81,6 +81,43 @@ def test_a_short_run_of_weak_readings_puts_no_stone_down():
     assert out == [None] * 8 and stab.position == EMPTY
 
 
+def test_a_weak_but_steady_stone_goes_down_in_stable_frames():
+    """0.42 three times sums to less than 3 * 0.5, but a stone lying on the board reads alike frame after frame."""
+    stab, clock = Stabilizer(GameConfig(size=9)), Clock()
+    settle(stab, clock, EMPTY)
+    steady = np.ones((9, 9))
+    steady[2, 2] = 0.42
+    out = [stab.update(clock.reading(ONE, steady)) for _ in range(3)]
+    assert out[:2] == [None, None] and out[2].position == ONE
+
+
+def test_steadiness_counts_the_last_stable_frames_readings():
+    """The stone read 0.3 while the hand was still leaving (rendered game generated-13, seed 4), then
+    steadily: accepted on the 4th frame, not when its summed confidence and a sure frame come."""
+    stab, clock = Stabilizer(GameConfig(size=9)), Clock()
+    settle(stab, clock, EMPTY)
+    out = []
+    for level in (0.3, 0.45, 0.45, 0.45):
+        conf = np.ones((9, 9))
+        conf[2, 2] = level
+        out.append(stab.update(clock.reading(ONE, conf)))
+    assert out[:3] == [None] * 3 and out[3].position == ONE
+
+
+def test_a_stone_that_flickers_is_not_steady():
+    """A stone carried in a hand the occlusion estimate missed, hovering over a point (rendered
+    game generated-15, seed 4): 0.52, 0.36, 0.53, then the hand moves on."""
+    stab, clock = Stabilizer(GameConfig(size=9)), Clock()
+    settle(stab, clock, EMPTY)
+    out = []
+    for level in (0.52, 0.36, 0.53):
+        conf = np.ones((9, 9))
+        conf[2, 2] = level
+        out.append(stab.update(clock.reading(ONE, conf)))
+    out += [stab.update(clock.reading(EMPTY)) for _ in range(4)]
+    assert out == [None] * 7 and stab.position == EMPTY
+
+
 def test_readings_below_ignore_confidence_do_not_vote():
     stab, clock = Stabilizer(GameConfig(size=9)), Clock()
     settle(stab, clock, EMPTY)
@@ -157,7 +194,7 @@ def test_bad_readings_are_bad_input():
 @pytest.mark.parametrize(
     "field, value",
     [("size", 1), ("stable_frames", 0), ("max_jump", 0), ("occlusion_threshold", 0.0),
-     ("jump_frames", 2), ("confident_level", 1.5), ("komi", float("nan")), ("max_search_stones", 9),
+     ("jump_frames", 2), ("confident_level", 1.5), ("steady_level", 0.0), ("komi", float("nan")), ("max_search_stones", 9),
      ("hidden_stone_frames", 2)],
 )
 def test_config_rejects_bad_values(field, value):

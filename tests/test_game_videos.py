@@ -58,7 +58,7 @@ def test_every_difference_from_the_game_comes_with_a_correction(reports):
     assert all(not r.corrections for r in reports if r.exact), _failures(reports)
 
 
-def test_moves_are_published_within_three_calm_frames_of_the_hand_leaving(reports):
+def test_moves_are_published_within_three_stable_frames_of_the_hand_leaving(reports):
     latencies = Counter(lat for r in reports for lat in r.latencies)
     total = sum(latencies.values())
     assert total >= 0.99 * sum(r.moves for r in reports)  # nearly every move was published as played
@@ -74,7 +74,9 @@ def test_without_reading_noise_every_move_is_published_on_the_third_calm_frame()
     game = real_game("castle")
     result = tool.follow_planned(game, 3, frames_per_move=10, noise=None)
     assert result.exact and not result.corrections
-    assert Counter(result.latencies) == {3: len(game.moves)} and not result.late
+    assert Counter(result.calm_latencies) == {3: len(game.moves)} and not result.late
+    # Fewer stable frames where one of those three was motion-blurred.
+    assert set(result.latencies) <= {2, 3}
 
 
 # --- the comparison itself ----------------------------------------------------------

@@ -62,6 +62,9 @@ class GameSection(Section):
     confident_level: float = Field(0.5, gt=0, le=1, description="Mean detector confidence per frame that lets a "
                                    "change through in stable_frames frames; the shipped detector scores stones "
                                    "0.5-0.9, so weaker readings need more frames")
+    steady_level: float = Field(0.4, gt=0, le=1, description="Detector confidence that every one of stable_frames "
+                                "readings in a row must reach to let a change through at once, whatever their sum: "
+                                "a stone lying on the board reads alike from frame to frame, one in a hand does not")
     occlusion_threshold: float = Field(0.02, gt=0, le=1, description="Share of board cells that changed look "
                                        "beyond which a frame is taken as a hand over the board and held back")
     hidden_stone_frames: int = Field(10, ge=0, le=1000, description="Frames a stone that goes for no reason the rules "

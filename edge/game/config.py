@@ -22,7 +22,10 @@ class GameConfig:
     confidence of at least `stable_frames * confident_level` (so a point read at
     confidence 0.5 needs about twice as many frames as one read at 1.0); the frame
     that accepts it must itself read the point at `confident_level` or more, unless
-    the run has lasted twice `stable_frames`.
+    the run has lasted twice `stable_frames`. A run of `stable_frames` readings
+    that are each at least `steady_level` is accepted at once, whatever their
+    sum: a stone lying on the board reads alike from frame to frame, a stone
+    still in a hand comes and goes.
     Readings below `ignore_confidence` carry no vote at all.
     A frame is held back (not read) when its occlusion estimate exceeds
     `occlusion_threshold`, or when more than `max_jump` points differ from the
@@ -47,6 +50,7 @@ class GameConfig:
     stable_frames: int = 3
     stable_seconds: float = 0.0
     confident_level: float = 0.5
+    steady_level: float = 0.4
     ignore_confidence: float = 0.15
     max_jump: int = 6
     jump_frames: int = 10
@@ -75,6 +79,8 @@ class GameConfig:
             raise ConfigError(f"game.stable_seconds {self.stable_seconds} must not be negative")
         if not 0.0 < self.confident_level <= 1.0:
             raise ConfigError(f"game.confident_level {self.confident_level} is outside (0, 1]")
+        if not 0.0 < self.steady_level <= 1.0:
+            raise ConfigError(f"game.steady_level {self.steady_level} is outside (0, 1]")
         if not 0.0 <= self.ignore_confidence < 1.0:
             raise ConfigError(f"game.ignore_confidence {self.ignore_confidence} is outside [0, 1)")
         if self.max_jump < 1:

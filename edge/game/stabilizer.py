@@ -5,7 +5,8 @@ agree add their confidence, readings that disagree take it away, and when the
 evidence runs out the point's candidate becomes what it was just read as.
 A candidate that differs from the stable position is accepted once it has
 been read `stable_frames` times, over `stable_seconds`, with enough summed
-confidence (see `GameConfig`); the stable position then changes and is emitted.
+confidence or every one of those readings steady enough (see `GameConfig`);
+the stable position then changes and is emitted.
 
 Frames that cannot be trusted are held back rather than read: unreadable ones
 (position None), those whose occlusion estimate is over the threshold (a hand,
@@ -113,6 +114,8 @@ class Stabilizer:
         self._evidence = np.zeros((n, n), dtype=np.float64)
         self._frames = np.zeros((n, n), dtype=np.int32)
         self._since = np.zeros((n, n), dtype=np.float64)
+        # Confidence of the candidate's last stable_frames readings in a row (0: not read so, or broken).
+        self._recent = np.zeros((config.stable_frames, n, n), dtype=np.float64)
         self._held = 0  # frames an accepted change has waited for others under way
         # What each point was last read as with confidence, and since when (kept through hands).
         self._seen = np.zeros((n, n), dtype=np.int8)
@@ -195,6 +198,7 @@ class Stabilizer:
             self._cand[...] = self._stable
         self._evidence[...] = 0.0
         self._frames[...] = 0
+        self._recent[...] = 0.0
         self._held = 0
 
     def _read(self, grid: np.ndarray, conf: np.ndarray, valid: np.ndarray, t: float) -> StableChange | None:
@@ -205,6 +209,9 @@ class Stabilizer:
         self._evidence[agree] += conf[agree]
         self._frames[agree] += 1
         self._evidence[disagree] -= conf[disagree]
+        self._recent[:, agree] = np.roll(self._recent[:, agree], -1, axis=0)
+        self._recent[-1, agree] = conf[agree]
+        self._recent[:, disagree] = 0.0
         sure = valid & (conf >= self.config.confident_level)
         gone = (
             sure & (grid == EMPTY) & (stable == EMPTY) & (self._seen != EMPTY)
@@ -220,6 +227,7 @@ class Stabilizer:
         switch = disagree & (self._evidence <= 0.0)
         self._cand[switch] = grid[switch]
         self._evidence[switch] = conf[switch]
+        self._recent[-1, switch] = conf[switch]
         self._frames[switch] = 1
         self._since[switch] = t
         settled = self._cand == stable
@@ -230,12 +238,17 @@ class Stabilizer:
         # Accepted on a frame that reads the point with confidence, or after twice the frames:
         # a short run of weak readings whose sum just passes (a captured stone glimpsed past the
         # hand lifting it) must not put a stone down, a stone read weakly but steadily must.
+        # stable_frames readings in a row, none below steady_level, are steady enough at once:
+        # a stone lying on the board reads alike from frame to frame, one in a moving hand does not.
+        summed = (
+            (self._evidence >= cfg.stable_frames * cfg.confident_level - 1e-9)
+            & (sure | (self._frames >= 2 * cfg.stable_frames))
+        )
         accepted = (
             ~settled
             & (self._frames >= cfg.stable_frames)
-            & (self._evidence >= cfg.stable_frames * cfg.confident_level - 1e-9)
             & (t - self._since >= cfg.stable_seconds)
-            & (sure | (self._frames >= 2 * cfg.stable_frames))
+            & (summed | (self._recent.min(axis=0) >= cfg.steady_level))
         )
         hidden = self._hidden(settled, accepted)
         accepted &= ~hidden

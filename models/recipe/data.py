@@ -9,7 +9,7 @@ is off by a pixel or two. Targets follow `edge.detect.decode`'s encoding.
 from __future__ import annotations
 
 import dataclasses
-from functools import lru_cache
+from functools import lru_cache, partial
 from multiprocessing import Pool
 from typing import Iterator
 
@@ -46,12 +46,18 @@ def _scene(scene_seed: int) -> Scene:
     return Scene.random(int(rng.choice(SIZES, p=SIZE_WEIGHTS)), scene_seed)
 
 
-def make_sample(seed: int, corner_jitter: float = 0.04) -> Sample:
-    """One rectified sample; the same seed always gives the same sample."""
+def make_sample(seed: int, corner_jitter: float = 0.04, hand_rate: float | None = None) -> Sample:
+    """One rectified sample; the same seed always gives the same sample.
+
+    `hand_rate` puts a hand over that share of the boards instead of the
+    renderer's own rate (`edge.synth.scene.P_HAND`).
+    """
     rng = np.random.default_rng(seed)
     scene = _scene(seed // RENDERS_PER_SCENE)
     size = scene.size
-    rendered = scene.render(random_position(size, rng), seed=seed)
+    # Drawn from its own stream, so that the same seed keeps its position with any rate.
+    hand = None if hand_rate is None else bool(np.random.default_rng([seed, 0x4A4D]).random() < hand_rate)
+    rendered = scene.render(random_position(size, rng), seed=seed, hand=hand)
     if corner_jitter:
         spacing_px = np.linalg.norm(rendered.corners[1] - rendered.corners[0]) / (size - 1)
         jitter = rng.normal(0.0, corner_jitter * spacing_px, size=(4, 2)).astype(np.float32)
@@ -93,13 +99,15 @@ def encode_targets(sample: Sample, out_px: int, params: DecodeParams = DECODE) -
     return heat, reg
 
 
-def _encoded(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    sample = make_sample(seed)
+def _encoded(seed: int, hand_rate: float | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    sample = make_sample(seed, hand_rate=hand_rate)
     heat, reg = encode_targets(sample, GEOMETRY.image_px // DECODE.stride)
     return sample.image, heat.astype(np.float16), reg.astype(np.float16)
 
 
-def generate(seeds: list[int], workers: int = 2) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+def generate(
+    seeds: list[int], workers: int = 2, hand_rate: float | None = None
+) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Encoded samples for `seeds`, in order, rendered by `workers` processes."""
     with Pool(workers) as pool:
-        yield from pool.imap(_encoded, seeds, chunksize=16)
+        yield from pool.imap(partial(_encoded, hand_rate=hand_rate), seeds, chunksize=16)

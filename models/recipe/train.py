@@ -3,14 +3,22 @@
     .venv-train/bin/python models/recipe/train.py --out models
 
 renders the training set, trains, exports the float32 and full-integer int8
-models, evaluates both on validation renders from a seed range never used in
-training, and writes each model's metadata JSON. Progress goes to stdout.
-Needs the `train` extra (tensorflow-cpu 2.21, Keras 3).
+models and writes each model's metadata JSON; progress goes to stdout.
+`evaluate.py` then measures both on validation renders from a seed range
+training never uses. Needs the `train` extra (tensorflow-cpu 2.21, Keras 3).
+
+A second stage can go on from a run's weights on boards it never saw, with
+more of them under a hand (the model card's "fine-tuning" section: tried,
+not shipped):
+
+    .venv-train/bin/python models/recipe/train.py --out /tmp/stage2 --first-seed 8000 --epochs 8 \
+        --lr 1e-3 --hand-rate 0.5 --init models/work/detector.weights.h5
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -30,7 +38,7 @@ import network  # noqa: E402
 
 RECIPE_VERSION = "4"
 TRAIN_SEED_BASE = 0
-"""Training renders use seeds TRAIN_SEED_BASE .. + n; validation starts at 10,000,000."""
+"""Training renders use seeds TRAIN_SEED_BASE .. + n (a second stage: --first-seed); validation starts at 10,000,000."""
 CALIBRATION_IMAGES = 1000
 """Training renders that set the int8 model's ranges."""
 
@@ -85,6 +93,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--val-images", type=int, default=1000)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--first-seed", type=int, default=TRAIN_SEED_BASE,
+                    help="first training seed (a second stage renders boards the first never saw)")
+    ap.add_argument("--init", type=Path, default=None,
+                    help="weights to start from: the first stage's OUT/work/detector.weights.h5")
+    ap.add_argument("--hand-rate", type=float, default=None,
+                    help="share of boards with a hand over them (default: the renderer's own rate)")
     ap.add_argument("--crop", type=int, default=160,
                     help="train on random crops of this side (the network is fully convolutional; "
                          "a quarter of the pixels is four times the steps on 2 cores)")
@@ -100,14 +114,16 @@ def main(argv: list[str] | None = None) -> int:
     images = np.empty((n, network.INPUT_PX, network.INPUT_PX, 3), np.uint8)
     heats = np.empty((n, out_px, out_px, 2), np.float16)
     regs = np.empty((n, out_px, out_px, 5), np.float16)
-    seeds = list(range(TRAIN_SEED_BASE, TRAIN_SEED_BASE + n))
-    for i, (img, heat, reg) in enumerate(data.generate(seeds, args.workers)):
+    seeds = list(range(args.first_seed, args.first_seed + n))
+    for i, (img, heat, reg) in enumerate(data.generate(seeds, args.workers, args.hand_rate)):
         images[i], heats[i], regs[i] = img, heat, reg
         if (i + 1) % 500 == 0 or i + 1 == n:
             print(f"[data] {i + 1}/{n} rendered ({time.time() - t_start:.0f} s)", flush=True)
 
     # Weights do not depend on the input size: train at the crop size, export at full size.
     model = network.build_detector(args.crop)
+    if args.init is not None:
+        model.load_weights(args.init)
     steps_per_epoch = n // args.batch
     total = steps_per_epoch * args.epochs
     schedule = tf.keras.optimizers.schedules.CosineDecay(args.lr, total, warmup_target=None, alpha=0.02)
@@ -164,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     training = {
         "recipe_version": RECIPE_VERSION,
         "seed": args.seed,
-        "train_seeds": [TRAIN_SEED_BASE, TRAIN_SEED_BASE + n],
+        "train_seeds": [args.first_seed, args.first_seed + n],
         "train_images": n,
         "epochs": args.epochs,
         "batch": args.batch,
@@ -173,6 +189,12 @@ def main(argv: list[str] | None = None) -> int:
         "train_seconds": round(time.time() - t_start),
         "tensorflow": tf.__version__,
     }
+    if args.hand_rate is not None:
+        training["hand_rate"] = args.hand_rate
+    if args.init is not None:
+        # The stage this one went on from, as export wrote it beside its weights.
+        before = json.loads((args.init.parent.parent / "stones_float32.json").read_text())["training"]
+        training["previous_stages"] = before.pop("previous_stages", []) + [before]
     export.export_all(model, calibration_images, args.out, training)
     print(f"[done] total {time.time() - t_start:.0f} s", flush=True)
     return 0
