@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+import cv2
 import numpy as np
 
 from edge.board.occlusion import OcclusionMeter, board_cells
@@ -38,10 +39,12 @@ class BoardWatch:
     def __init__(self, follower: Follower) -> None:
         self.follower = follower
         self.occlusion = OcclusionMeter()
+        self._looked: Position | None = None  # the stable position when the board's look was last renewed
 
     def recalibrated(self) -> None:
         """New geometry: nothing seen before counts as stable."""
         self.occlusion = OcclusionMeter()
+        self._looked = None
         self.follower.stabilizer.reset()
 
     def follow(self, timestamp: float, position: Position | None, confidence: np.ndarray | None,
@@ -59,10 +62,26 @@ class BoardWatch:
         # board, so slow light drift and newly placed stones never read as a hand. Still, not
         # merely calm: a hand coming in covers too little at first to count as one, and taken as
         # the look of the board it would read as a hand once it had gone.
+        # Nor may anything have changed but the stones: a hand held still at the board's edge
+        # changes too few cells to count as one.
         calm = occlusion < self.follower.config.occlusion_threshold
-        if self.occlusion.still and calm and stable is not None and position == stable:
+        if (self.occlusion.still and calm and stable is not None and position == stable
+                and self._only_stones_changed(cells, stable)):
             self.occlusion.set_reference(cells)
+            self._looked = stable
         return occlusion, events
+
+    def _only_stones_changed(self, cells: np.ndarray, stable: Position) -> bool:
+        """Whether every cell that changed since the board's last look lies near a point whose
+        stone came or went since (cells and points do not line up exactly: two cells around)."""
+        if self._looked is None:
+            return True
+        moved = np.zeros(cells.shape, dtype=np.uint8)
+        for point in set(self._looked.stones) | set(stable.stones):
+            if self._looked.stones.get(point) != stable.stones.get(point):
+                moved[point] = 1
+        near = cv2.dilate(moved, np.ones((5, 5), np.uint8)) > 0
+        return not (self.occlusion.changed(cells) & ~near).any()
 
 
 class GameSession:

@@ -51,6 +51,12 @@ class OcclusionMeter:
         diff -= np.median(diff)
         return np.abs(diff) > self.threshold
 
+    def changed(self, cells: np.ndarray) -> np.ndarray:
+        """(size, size): the cells that look different from the reference (none before there is one)."""
+        if self._reference is None:
+            return np.zeros(cells.shape, dtype=bool)
+        return self._changed(cells, self._reference)
+
     def measure(self, cells: np.ndarray, expected: np.ndarray | None = None) -> float:
         """Fraction of board `cells` that look different from the reference (0..1).
 
