@@ -32,6 +32,16 @@ def scatter(position: Position, points: list[tuple[int, int]], color="w") -> Pos
     return Position(position.size, {**position.stones, **{p: color for p in points}})
 
 
+def new_stone_read_at(stab: Stabilizer, clock: Clock, levels: tuple[float, ...]) -> list:
+    """One frame of ONE per level, its new stone (2, 2) read at that confidence."""
+    out = []
+    for level in levels:
+        conf = np.ones((9, 9))
+        conf[2, 2] = level
+        out.append(stab.update(clock.reading(ONE, conf)))
+    return out
+
+
 def test_first_position_after_stable_frames():
     stab, clock = Stabilizer(GameConfig(size=9)), Clock()
     out = settle(stab, clock, EMPTY)
@@ -72,11 +82,7 @@ def test_a_short_run_of_weak_readings_puts_no_stone_down():
     is not sure: a captured stone glimpsed past the hand lifting it, not a stone put down."""
     stab, clock = Stabilizer(GameConfig(size=9)), Clock()
     settle(stab, clock, EMPTY)
-    out = []
-    for level in (0.4, 0.9, 0.3, 0.45):
-        conf = np.ones((9, 9))
-        conf[2, 2] = level
-        out.append(stab.update(clock.reading(ONE, conf)))
+    out = new_stone_read_at(stab, clock, (0.4, 0.9, 0.3, 0.45))
     out += [stab.update(clock.reading(EMPTY)) for _ in range(4)]
     assert out == [None] * 8 and stab.position == EMPTY
 
@@ -85,9 +91,7 @@ def test_a_weak_but_steady_stone_goes_down_in_stable_frames():
     """0.42 three times sums to less than 3 * 0.5, but a stone lying on the board reads alike frame after frame."""
     stab, clock = Stabilizer(GameConfig(size=9)), Clock()
     settle(stab, clock, EMPTY)
-    steady = np.ones((9, 9))
-    steady[2, 2] = 0.42
-    out = [stab.update(clock.reading(ONE, steady)) for _ in range(3)]
+    out = new_stone_read_at(stab, clock, (0.42, 0.42, 0.42))
     assert out[:2] == [None, None] and out[2].position == ONE
 
 
@@ -96,11 +100,7 @@ def test_steadiness_counts_the_last_stable_frames_readings():
     steadily: accepted on the 4th frame, not when its summed confidence and a sure frame come."""
     stab, clock = Stabilizer(GameConfig(size=9)), Clock()
     settle(stab, clock, EMPTY)
-    out = []
-    for level in (0.3, 0.45, 0.45, 0.45):
-        conf = np.ones((9, 9))
-        conf[2, 2] = level
-        out.append(stab.update(clock.reading(ONE, conf)))
+    out = new_stone_read_at(stab, clock, (0.3, 0.45, 0.45, 0.45))
     assert out[:3] == [None] * 3 and out[3].position == ONE
 
 
@@ -109,11 +109,7 @@ def test_a_stone_that_flickers_is_not_steady():
     game generated-15, seed 4): 0.52, 0.36, 0.53, then the hand moves on."""
     stab, clock = Stabilizer(GameConfig(size=9)), Clock()
     settle(stab, clock, EMPTY)
-    out = []
-    for level in (0.52, 0.36, 0.53):
-        conf = np.ones((9, 9))
-        conf[2, 2] = level
-        out.append(stab.update(clock.reading(ONE, conf)))
+    out = new_stone_read_at(stab, clock, (0.52, 0.36, 0.53))
     out += [stab.update(clock.reading(EMPTY)) for _ in range(4)]
     assert out == [None] * 7 and stab.position == EMPTY
 
