@@ -71,7 +71,7 @@ class OcclusionMeter:
         self._still = 0 if moving else self._still + 1
         if self._still >= self.settle_frames:
             self._reference = cells
-        changed = self._changed(cells, self._reference)
+        changed = self.changed(cells)
         if expected is not None:
             changed &= ~expected
         return float(changed.mean())
