@@ -143,13 +143,35 @@ def test_occluded_and_unreadable_frames_are_held_back():
     assert stab.last_status == "unreadable" and stab.position == EMPTY
 
 
-def test_hand_resets_partial_evidence():
+def test_a_new_stone_keeps_its_evidence_through_a_hand():
     stab, clock = Stabilizer(GameConfig(size=9)), Clock()
     settle(stab, clock, EMPTY)
     settle(stab, clock, ONE, frames=2)
     assert stab.update(clock.reading(ONE, occlusion=0.9)) is None
-    out = settle(stab, clock, ONE)
-    assert out[:2] == [None, None] and out[2].position == ONE
+    out = stab.update(clock.reading(ONE))
+    assert out is not None and out.position == ONE
+
+
+def test_a_weak_stone_seen_between_hands_goes_down():
+    # The detector scores a real stone 0.35 in every calm frame; hands come by every three.
+    stab, clock = Stabilizer(GameConfig(size=9)), Clock()
+    settle(stab, clock, EMPTY)
+    out = []
+    for _ in range(2):
+        out += new_stone_read_at(stab, clock, (0.35, 0.35, 0.35))
+        out.append(stab.update(clock.reading(EMPTY, occlusion=0.9)))
+    first = clock.t - 7 * 0.2
+    assert out[:6] == [None] * 6 and out[6].position == ONE and out[6].first_seen == {(2, 2): pytest.approx(first)}
+
+
+def test_a_hand_resets_a_stone_going():
+    stab, clock = Stabilizer(GameConfig(size=9)), Clock()
+    settle(stab, clock, EMPTY)
+    settle(stab, clock, ONE)
+    settle(stab, clock, EMPTY, frames=2)
+    assert stab.update(clock.reading(EMPTY, occlusion=0.9)) is None
+    out = settle(stab, clock, EMPTY)
+    assert out[:2] == [None, None] and out[2].position == EMPTY
 
 
 def test_many_points_at_once_is_a_hand_unless_it_persists():

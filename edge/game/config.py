@@ -25,7 +25,8 @@ class GameConfig:
     the run has lasted twice `stable_frames`. A run of `stable_frames` readings
     that are each at least `steady_level` is accepted at once, whatever their
     sum: a stone lying on the board reads alike from frame to frame, a stone
-    still in a hand comes and goes.
+    still in a hand comes and goes. Frames held back in between (a hand) break
+    such a run, and a stone's going, but not a new stone's summed readings.
     Readings below `ignore_confidence` carry no vote at all.
     A frame is held back (not read) when its occlusion estimate exceeds
     `occlusion_threshold`, or when more than `max_jump` points differ from the

@@ -11,8 +11,14 @@ the stable position then changes and is emitted.
 Frames that cannot be trusted are held back rather than read: unreadable ones
 (position None), those whose occlusion estimate is over the threshold (a hand,
 a change of light), and those where more than `max_jump` points differ from the
-stable position at once (counted weighted by confidence). Held-back frames also wipe the points' partial
-evidence, so a change is only accepted on frames seen after the hand has gone.
+stable position at once (counted weighted by confidence). A held-back frame
+breaks every run of steady readings and wipes the evidence that a stone is
+going (stones vanish around a hand because it hides them), but a new stone
+keeps what it gathered: a stone lying on the board reads the same on both
+sides of a hand, so one the detector scores weakly still goes down after
+enough calm frames although hands pass every few frames; a stone that was
+only carried over the point reads gone once the hand has left, and that
+takes its evidence away again.
 Stones whose going the rules explain (a group the new stones captured, captured
 stones being lifted: the `explained` callback, the game tracker's, names them)
 do not count towards that jump: a big capture is a move, not a hand. With that
@@ -27,12 +33,13 @@ readable frames; the very first position is accepted the same way after
 Changes accepted together are emitted together; an accepted change waits up
 to `stable_frames` more frames for other points whose change is confidently
 under way, so that two stones placed in one visit reach the game as one change.
-Each changed point comes with the time it was first read confidently as its
-new value, hands in between or not: when several stones reach the game at
-once, that tells which went down first. A change also names the stones that
-were glimpsed since the last one -- read confidently in `stable_frames - 1`
-frames or more, never accepted, then read gone -- such as a stone captured by
-the very next move and lifted before it could settle.
+Each changed point comes with the time it was first read as its new value,
+in the run of readings that accepted it or confidently before, hands in
+between or not: when several stones reach the game at once, that tells which
+went down first. A change also names the stones that were glimpsed since the
+last one -- read confidently in `stable_frames - 1` frames or more, never
+accepted, then read gone -- such as a stone captured by the very next move and
+lifted before it could settle.
 """
 
 from __future__ import annotations
@@ -145,7 +152,7 @@ class Stabilizer:
         self._check(reading)
         if not reading.occlusion <= self.config.occlusion_threshold:  # NaN counts as occluded
             self.last_status = "occluded"
-            self._clear_evidence()
+            self._interrupt()
             return None
         grid, conf = self._arrays(reading)
         valid = conf >= self.config.ignore_confidence
@@ -160,7 +167,7 @@ class Stabilizer:
             jumped = float(conf[differ & ~captured].sum())
         if jumped > self.config.max_jump:
             self.last_status = "jump"
-            self._clear_evidence()
+            self._interrupt()
             return self._collect_jump(grid, conf, valid, reading.timestamp, self.config.jump_frames)
         self._jump.clear()
         self.last_status = "read"
@@ -192,6 +199,16 @@ class Stabilizer:
         for row, col in self._explained(position):
             mask[row, col] = True
         return mask
+
+    def _interrupt(self) -> None:
+        """A held-back frame: see the module's doc for what survives it."""
+        self._recent[...] = 0.0
+        self._held = 0
+        if self._stable is not None:
+            going = (self._cand == EMPTY) & (self._stable != EMPTY)
+            self._cand[going] = self._stable[going]
+            self._evidence[going] = 0.0
+            self._frames[going] = 0
 
     def _clear_evidence(self) -> None:
         if self._stable is not None:
@@ -278,7 +295,8 @@ class Stabilizer:
         rows, cols = np.nonzero(accepted)
         changed = tuple((int(r), int(c)) for r, c in zip(rows, cols))
         first_seen = {
-            point: float(self._seen_at[point]) if self._seen[point] == stable[point] else t for point in changed
+            point: min(float(self._since[point]), float(self._seen_at[point]) if self._seen[point] == stable[point] else t)
+            for point in changed
         }
         for point in changed:
             color, seen_at = self._glimpsed.get(point, (None, t))
