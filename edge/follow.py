@@ -9,16 +9,16 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-import cv2
 import numpy as np
 
-from edge.board.occlusion import OcclusionMeter, board_cells
+from edge.board.occlusion import OcclusionMeter, board_cells, stone_cells
 from edge.capture.base import Frame
 from edge.board.position import Position, opponent
 from edge.game.events import CorrectionEvent, GameEvent, MoveEvent, UndoEvent
 from edge.game.follower import Follower
 from edge.game.stabilizer import FrameReading
 from edge.reading import BoardReader, FrameResult
+from edge.rectify.geometry import RectifiedGeometry
 from edge.rectify.warp import Rectifier
 
 
@@ -36,8 +36,10 @@ class BoardWatch:
     again (tools/follow_videos.py --cache) exactly as live.
     """
 
-    def __init__(self, follower: Follower) -> None:
+    def __init__(self, follower: Follower, geometry: RectifiedGeometry = RectifiedGeometry()) -> None:
         self.follower = follower
+        self.geometry = geometry
+        """The rectified square the cells come from."""
         self.occlusion = OcclusionMeter()
         self._looked: Position | None = None  # the stable position when the board's look was last renewed
 
@@ -55,7 +57,7 @@ class BoardWatch:
         if position is not None:
             for point in self.follower.explained_removals(position):
                 captured[point] = True
-        occlusion = self.occlusion.measure(cells, captured)
+        occlusion = self.occlusion.measure(cells, stone_cells(captured, self.geometry))
         events = self.follower.feed(FrameReading(timestamp, position, confidence, occlusion))
         stable = self.follower.stable_position
         # A still, calm frame that agrees with the stable position becomes the new look of the
@@ -73,15 +75,14 @@ class BoardWatch:
 
     def _only_stones_changed(self, cells: np.ndarray, stable: Position) -> bool:
         """Whether every cell that changed since the board's last look lies near a point whose
-        stone came or went since (cells and points do not line up exactly: two cells around)."""
+        stone came or went since."""
         if self._looked is None:
             return True
-        moved = np.zeros(cells.shape, dtype=np.uint8)
+        moved = np.zeros(cells.shape, dtype=bool)
         for point in set(self._looked.stones) | set(stable.stones):
             if self._looked.stones.get(point) != stable.stones.get(point):
-                moved[point] = 1
-        near = cv2.dilate(moved, np.ones((5, 5), np.uint8)) > 0
-        return not (self.occlusion.changed(cells) & ~near).any()
+                moved[point] = True
+        return not (self.occlusion.changed(cells) & ~stone_cells(moved, self.geometry)).any()
 
 
 class GameSession:
@@ -94,7 +95,7 @@ class GameSession:
         self.size = size
         self.time_offset = time_offset
         """Added to frame timestamps: recordings run on a frame clock starting at 0."""
-        self.watch = BoardWatch(follower)
+        self.watch = BoardWatch(follower, reader.geometry)
 
     @property
     def follower(self) -> Follower:

@@ -1,34 +1,49 @@
 """BoardWatch: the occlusion meter in front of the follower, on the looks of boards.
 
-A board's look is what `edge.board.occlusion.board_cells` keeps of a frame: one grey level
-per point. Here it is drawn from the position (dark for black, light for
-white, wood for empty) with a hand as a patch of skin over some points, so the
-meter and the real follower run exactly as behind the camera.
+A board's look is what `edge.board.occlusion.board_cells` keeps of a frame. Here the
+rectified square is drawn from the position (dark discs for black, light for white on
+wood) with a hand as skin over some points, and reduced by `board_cells` itself, so the
+meter and the real follower run exactly as behind the camera, cells drifting off the
+points towards the edges included.
 """
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
+from edge.board.occlusion import OcclusionMeter, board_cells, stone_cells
 from edge.board.position import Point, Position
 from edge.follow import BoardWatch
 from edge.game import Follower, GameConfig, MoveEvent
+from edge.rectify.geometry import RectifiedGeometry
 
 SIZE = 19
 FPS = 10.0
-LEVELS = {None: 150.0, "b": 40.0, "w": 220.0}
-SKIN = 95.0
+LEVELS = {None: 150, "b": 40, "w": 220}
+SKIN = 95
+GEOMETRY = RectifiedGeometry()
 
 
 def look(position: Position, hand: set[Point] = frozenset(), shadow: tuple[set[Point], float] = (set(), 0.0)) -> np.ndarray:
-    cells = np.full((SIZE, SIZE), LEVELS[None], dtype=np.float32)
+    side, step = GEOMETRY.image_px, GEOMETRY.spacing(SIZE)
+
+    def at(point: Point) -> tuple[int, int]:
+        return round(GEOMETRY.margin_px + point[1] * step), round(GEOMETRY.margin_px + point[0] * step)
+
+    def square(point: Point) -> tuple[slice, slice]:
+        x, y = at(point)
+        half = round(step / 2)
+        return slice(max(y - half, 0), y + half + 1), slice(max(x - half, 0), x + half + 1)
+
+    image = np.full((side, side), float(LEVELS[None]), dtype=np.float32)
     for point, color in position.stones.items():
-        cells[point] = LEVELS[color]
+        cv2.circle(image, at(point), round(step * 0.47), float(LEVELS[color]), -1)
     for point in shadow[0]:
-        cells[point] -= shadow[1]
+        image[square(point)] -= shadow[1]
     for point in hand:
-        cells[point] = SKIN
-    return cells
+        image[square(point)] = SKIN
+    return board_cells(np.clip(image, 0, 255).astype(np.uint8), SIZE)
 
 
 class Film:
@@ -120,3 +135,31 @@ def test_a_hand_held_still_at_the_edge_is_not_taken_as_the_look_of_the_board() -
     film.show(played, frames=4)
     assert max(film.occlusion[left:]) < 0.02
     assert film.moves()[-1] == (left + 2, "w", (18, 10))
+
+
+def test_a_capture_lifted_in_the_same_visit_is_followed_at_once() -> None:
+    """White plays and lifts the eight stones it took in one visit (rendered game generated-12,
+    seed 2026). Near the edge the cells drift off the points, so the lifted stones change cells
+    beside their own; counted as a hand there, they held every calm frame back until the meter
+    settled on its own."""
+    victims = {(r, 0): "b" for r in range(8)}
+    start = Position(SIZE, {**victims, **{(r, 1): "w" for r in range(8)}, (16, 16): "b"})
+    film = Film(start)
+    taken = Position(SIZE, {**{p: c for p, c in start.stones.items() if p not in victims}, (8, 0): "w"})
+    film.show(taken, arm(range(0, 9), range(0, 4)), frames=3)
+    left = film.frame
+    film.show(taken, frames=4)
+    assert max(film.occlusion[left:]) < 0.02
+    assert film.moves()[-1] == (left + 2, "w", (8, 0))
+
+
+def test_stone_cells_are_the_cells_a_stone_changes() -> None:
+    """Every cell a lone stone changes enough to count, and at most the 2x2 around it."""
+    empty = look(Position(SIZE))
+    threshold = OcclusionMeter().threshold
+    for point in np.ndindex(SIZE, SIZE):
+        changed = np.abs(look(Position(SIZE, {point: "b"})) - empty) > threshold
+        marked = np.zeros((SIZE, SIZE), dtype=bool)
+        marked[point] = True
+        cells = stone_cells(marked, GEOMETRY)
+        assert changed.any() and not (changed & ~cells).any() and cells.sum() <= 4, point

@@ -21,6 +21,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from edge.rectify.geometry import RectifiedGeometry
 
 GRID_PX = 76
 """Cells are measured on a small copy of the board, one pixel ~ a quarter cell."""
@@ -31,6 +32,26 @@ def board_cells(rectified: np.ndarray, board_size: int) -> np.ndarray:
     gray = cv2.cvtColor(rectified, cv2.COLOR_BGR2GRAY) if rectified.ndim == 3 else rectified
     small = cv2.resize(gray, (GRID_PX, GRID_PX), interpolation=cv2.INTER_AREA)
     return cv2.resize(small.astype(np.float32), (board_size, board_size), interpolation=cv2.INTER_AREA)
+
+
+def stone_cells(points: np.ndarray, geometry: RectifiedGeometry) -> np.ndarray:
+    """(size, size): the cells of `board_cells` that a stone on each marked point covers.
+
+    The cells divide the whole square, margins included, so they drift away from
+    the points towards the edges; a stone near the edge covers cells a row or
+    column further in, one on a cell boundary covers two.
+    """
+    n = points.shape[0]
+    cell = geometry.image_px / n
+    spacing = geometry.spacing(n)
+    radius = spacing / 2
+    out = np.zeros(points.shape, dtype=bool)
+    for row, col in np.argwhere(points):
+        x, y = geometry.margin_px + col * spacing, geometry.margin_px + row * spacing
+        c0, c1 = (int(np.clip(v // cell, 0, n - 1)) for v in (x - radius, x + radius))
+        r0, r1 = (int(np.clip(v // cell, 0, n - 1)) for v in (y - radius, y + radius))
+        out[r0:r1 + 1, c0:c1 + 1] = True
+    return out
 
 
 class OcclusionMeter:
@@ -60,8 +81,8 @@ class OcclusionMeter:
     def measure(self, cells: np.ndarray, expected: np.ndarray | None = None) -> float:
         """Fraction of board `cells` that look different from the reference (0..1).
 
-        `expected` (size, size) marks points whose stone the game says has gone
-        (captured stones being lifted): their change is the board's, not a hand's.
+        `expected` (size, size) marks cells whose change the game expects (those
+        `stone_cells` gives for captured stones being lifted): the board's, not a hand's.
         """
         if self._reference is None or self._previous is None:
             self._reference = self._previous = cells
