@@ -68,6 +68,13 @@ class Film:
     def moves(self) -> list[tuple[int, str, Point | None]]:
         return [(f, e.color, e.point) for f, e in self.events if isinstance(e, MoveEvent)]
 
+    def expect_move_at_once(self, position: Position, color: str, point: Point) -> None:
+        """Four calm frames of `position`: none looks covered, and the move is out on the third."""
+        left = self.frame
+        self.show(position, frames=4)
+        assert max(self.occlusion[left:]) < 0.02
+        assert self.moves()[-1] == (left + 2, color, point)
+
 
 def arm(rows: range, cols: range) -> set[Point]:
     return {(r, c) for r in rows for c in cols}
@@ -115,11 +122,7 @@ def test_captured_stones_lifted_under_the_hand_do_not_look_like_a_hand() -> None
     lifted = Position(SIZE, {p: c for p, c in capture.stones.items() if p not in victims})
     hand = arm(range(0, 9), range(0, 4))
     film.show(lifted, hand, frames=3)
-    reply = Position(SIZE, {**lifted.stones, (15, 15): "b"})
-    left = film.frame
-    film.show(reply, frames=4)
-    assert max(film.occlusion[left:]) < 0.02
-    assert film.moves()[-1] == (left + 2, "b", (15, 15))
+    film.expect_move_at_once(Position(SIZE, {**lifted.stones, (15, 15): "b"}), "b", (15, 15))
 
 
 def test_a_hand_held_still_at_the_edge_is_not_taken_as_the_look_of_the_board() -> None:
@@ -130,11 +133,7 @@ def test_a_hand_held_still_at_the_edge_is_not_taken_as_the_look_of_the_board() -
     film = Film(first)
     fingers = arm(range(17, 19), range(4, 7)) | {(16, 5)}
     film.show(first, fingers, frames=4)
-    played = Position(SIZE, {**first.stones, (18, 10): "w"})
-    left = film.frame
-    film.show(played, frames=4)
-    assert max(film.occlusion[left:]) < 0.02
-    assert film.moves()[-1] == (left + 2, "w", (18, 10))
+    film.expect_move_at_once(Position(SIZE, {**first.stones, (18, 10): "w"}), "w", (18, 10))
 
 
 def test_a_capture_lifted_in_the_same_visit_is_followed_at_once() -> None:
@@ -147,10 +146,7 @@ def test_a_capture_lifted_in_the_same_visit_is_followed_at_once() -> None:
     film = Film(start)
     taken = Position(SIZE, {**{p: c for p, c in start.stones.items() if p not in victims}, (8, 0): "w"})
     film.show(taken, arm(range(0, 9), range(0, 4)), frames=3)
-    left = film.frame
-    film.show(taken, frames=4)
-    assert max(film.occlusion[left:]) < 0.02
-    assert film.moves()[-1] == (left + 2, "w", (8, 0))
+    film.expect_move_at_once(taken, "w", (8, 0))
 
 
 def test_stone_cells_are_the_cells_a_stone_changes() -> None:
