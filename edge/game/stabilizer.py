@@ -202,19 +202,20 @@ class Stabilizer:
 
     def _interrupt(self) -> None:
         """A held-back frame: see the module's doc for what survives it."""
-        self._recent[...] = 0.0
-        self._held = 0
+        going = np.zeros_like(self._cand, dtype=bool)
         if self._stable is not None:
             going = (self._cand == EMPTY) & (self._stable != EMPTY)
-            self._cand[going] = self._stable[going]
-            self._evidence[going] = 0.0
-            self._frames[going] = 0
+        self._forget(going)
 
     def _clear_evidence(self) -> None:
+        self._forget(np.ones_like(self._cand, dtype=bool))
+
+    def _forget(self, points: np.ndarray) -> None:
+        """Break every run of readings in progress, and drop what `points` gathered."""
         if self._stable is not None:
-            self._cand[...] = self._stable
-        self._evidence[...] = 0.0
-        self._frames[...] = 0
+            self._cand[points] = self._stable[points]
+        self._evidence[points] = 0.0
+        self._frames[points] = 0
         self._recent[...] = 0.0
         self._held = 0
 
@@ -294,8 +295,10 @@ class Stabilizer:
         self._frames[accepted] = 0
         rows, cols = np.nonzero(accepted)
         changed = tuple((int(r), int(c)) for r, c in zip(rows, cols))
+        # The start of the accepting run, or an earlier confident sighting of the same value.
         first_seen = {
-            point: min(float(self._since[point]), float(self._seen_at[point]) if self._seen[point] == stable[point] else t)
+            point: float(min(self._since[point], self._seen_at[point]) if self._seen[point] == stable[point]
+                         else self._since[point])
             for point in changed
         }
         for point in changed:
