@@ -70,13 +70,15 @@ def test_moves_are_published_within_three_stable_frames_of_the_hand_leaving(repo
     assert late <= 0.005 * total, [(r.name, r.seed, r.late) for r in reports if r.late]
 
 
-def test_without_reading_noise_every_move_is_published_on_the_third_calm_frame():
+def test_without_reading_noise_every_move_is_published_by_the_third_calm_frame():
     game = real_game("castle")
     result = tool.follow_planned(game, 3, frames_per_move=10, noise=None)
     assert result.exact and not result.corrections
-    assert Counter(result.calm_latencies) == {3: len(game.moves)} and not result.late
-    # Fewer stable frames where one of those three was motion-blurred.
-    assert set(result.latencies) <= {2, 3}
+    # Sooner only where the next player's hand came in after the stone had been read twice:
+    # the move goes out on the first calm frame after that hand.
+    assert Counter(result.calm_latencies) == {3: len(game.moves) - 3, 1: 3} and not result.late
+    # Fewer stable frames where one of those was motion-blurred.
+    assert max(result.latencies) <= 3
 
 
 # --- the comparison itself ----------------------------------------------------------

@@ -30,9 +30,12 @@ A large jump is accepted only when it holds, self-consistent, for `jump_frames`
 readable frames; the very first position is accepted the same way after
 `stable_frames` frames.
 
-Changes accepted together are emitted together; an accepted change waits up
-to `stable_frames` more frames for other points whose change is confidently
-under way, so that two stones placed in one visit reach the game as one change.
+No change is accepted on a frame that reads the point back. Changes accepted
+together are emitted together; an accepted change waits up to `stable_frames`
+more frames for other points whose change is confidently under way (read in
+`stable_frames - 1` frames, or glimpsed before, or the capturing stone that
+explains an accepted going), so that two stones placed in one visit reach the
+game as one change.
 Each changed point comes with the time it was first read as its new value,
 in the run of readings that accepted it or confidently before, hands in
 between or not: when several stones reach the game at once, that tells which
@@ -253,17 +256,20 @@ class Stabilizer:
         self._frames[settled] = 0
 
         cfg = self.config
-        # Accepted on a frame that reads the point with confidence, or after twice the frames:
-        # a short run of weak readings whose sum just passes (a captured stone glimpsed past the
-        # hand lifting it) must not put a stone down, a stone read weakly but steadily must.
+        # Accepted on a frame that reads the point as changed with confidence, or after twice the
+        # frames: a short run of weak readings whose sum just passes (a captured stone glimpsed
+        # past the hand lifting it) must not put a stone down, a stone read weakly but steadily must.
         # stable_frames readings in a row, none below steady_level, are steady enough at once:
         # a stone lying on the board reads alike from frame to frame, one in a moving hand does not.
+        # Never on a frame that reads it back: a stone a hand hid is there again.
+        against = valid & (grid != self._cand)
         summed = (
             (self._evidence >= cfg.stable_frames * cfg.confident_level - 1e-9)
             & (sure | (self._frames >= 2 * cfg.stable_frames))
         )
         accepted = (
             ~settled
+            & ~against
             & (self._frames >= cfg.stable_frames)
             & (t - self._since >= cfg.stable_seconds)
             & (summed | (self._recent.min(axis=0) >= cfg.steady_level))
@@ -277,14 +283,23 @@ class Stabilizer:
         # whose change is already confidently under way.
         # (A weak reading that merely persists is not "under way": its mean confidence is low;
         # nor is a stone's going held back as hidden: it is not to be believed yet; nor is a
-        # change this frame reads against: its evidence is running out, whatever is left of it.)
+        # change this frame reads against: its evidence is running out, whatever is left of it;
+        # nor one read in a single frame, a phantom or a stone read as the other colour, unless
+        # it was glimpsed before: a stone hidden after it went down may have been played first;
+        # or unless the capture that explains an accepted going needs it.)
+        sighted = self._frames >= max(1, cfg.stable_frames - 1)
+        for (row, col), (color, _) in self._glimpsed.items():
+            sighted[row, col] |= _COLORS.get(int(self._cand[row, col])) == color
+        if self._captor_settling(accepted):
+            sighted |= self._cand != EMPTY
         waiting = (
             ~settled
             & ~accepted
             & (self._evidence >= cfg.confident_level)
             & (self._evidence >= self._frames * cfg.confident_level / 2)
+            & sighted
             & ~hidden
-            & ~(valid & (grid != self._cand))
+            & ~against
         )
         if waiting.any() and self._held < cfg.stable_frames:
             self._held += 1
@@ -308,6 +323,17 @@ class Stabilizer:
         glimpsed = {point: color for point, (color, _) in self._glimpsed.items() if stable[point] == EMPTY}
         self._glimpsed.clear()
         return StableChange(array_to_position(stable), t, changed, first_seen=first_seen, glimpsed=glimpsed)
+
+    def _captor_settling(self, accepted: np.ndarray) -> bool:
+        """Whether a stone going in `accepted` is explained as captured only by new stones not yet
+        accepted: the capturing stone, still settling, belongs to the same change."""
+        assert self._stable is not None
+        going = accepted & (self._cand == EMPTY) & (self._stable != EMPTY)
+        if self._explained is None or not going.any():
+            return False
+        after = self._stable.copy()
+        after[accepted] = self._cand[accepted]
+        return bool((going & ~self._explained_mask(array_to_position(after))).any())
 
     def _hidden(self, settled: np.ndarray, accepted: np.ndarray) -> np.ndarray:
         """Points whose stone is going for no reason the rules know, not yet for `hidden_stone_frames`.
