@@ -30,10 +30,18 @@ from calibration.search import best_search, relens
 from edge.board.position import BOARD_SIZES
 from edge.errors import BadInputError, NoBoardError
 
+_OBSERVED_WEIGHT = 2.0
+"""Weight of the crossings measured (0..1) against the heatmap's summed corner levels (0..4)
+when fits of the board compete."""
 _MAX_ERROR_SPACINGS = 0.12
 """A fit whose intersections miss by more than this (in grid spacings) is not a board."""
 _MIN_OBSERVED = 0.35
 """Fraction of intersections that must be measured for the fit to count."""
+_MIN_OBSERVED_CORNERS_SEEN = 0.15
+"""The same where the corner finder sees the fit's four corners and the lines lie on the
+lattice as clearly as a fit without them needs: blur leaves few crossings measurable, and the
+corners are evidence texture cannot fake. Not where the lines are faint too: two relaxations
+together let a wrong board in."""
 
 
 @dataclass(frozen=True)
@@ -121,10 +129,14 @@ def _best_fit(
             raise
         attempt, error = None, exc
     found = None if attempt is None else (attempt.obs, attempt.lens)
-    if heat is None or (found is not None and (attempt.good or sees_corners(*found, heat))):
+    if heat is None:
         return found
-    # The heatmap does not see the search's board: fit the board it does see. Of the
-    # fits that pass for a grid, the one whose corners the heatmap sees best.
+    if found is not None and (attempt.good or (
+            sees_corners(*found, heat) and _rejection(found[0], ev, found[1], True, lenient=False) is None)):
+        return found
+    # The heatmap does not see the search's board, or few of its crossings were measured: fit
+    # the board the heatmap sees. Of the fits that pass for a grid, the one whose corners the
+    # heatmap sees best and whose crossings were measured most.
     candidates = [
         (obs, lens) for obs, lens in heat_fits(ev, lens0, heat, sizes, found)
         if _rejection(obs, ev, lens, sees_corners(obs, lens, heat)) is None
@@ -133,12 +145,22 @@ def _best_fit(
         if found is None:
             raise error
         return found
-    scores = [corner_heat(obs, lens, heat) for obs, lens in candidates]
+    scores = [_support(obs, ev, lens, heat) for obs, lens in candidates]
     best = int(np.argmax(scores))
     if found is not None and (same_board(candidates[best][0], found[0])
-                              or scores[best] < corner_heat(*found, heat) + PREFER_MARGIN):
+                              or scores[best] < _support(found[0], ev, found[1], heat) + PREFER_MARGIN):
         return found
     return candidates[best]
+
+
+def _support(obs: GridObservation, ev: LineEvidence, lens: LensDistortion, heat: CornerHeat) -> float:
+    """How well a fit is borne out: the heatmap at its corners, and its crossings measured
+    (a lattice a line off the board has a row with nothing to measure; a heatmap peak on a
+    hand or a bowl pulls a fit's corner off the grid), discounted by the lines that lie
+    between its own (a 9x9 lattice over a 13x13 board's outline measures every crossing)."""
+    contrast = grid_contrast(ev, obs, lens)
+    clean = 1.0 - contrast.between / max(contrast.seen, 1e-9)
+    return corner_heat(obs, lens, heat) + _OBSERVED_WEIGHT * obs.observed_fraction * clean
 
 
 def _accept(obs: GridObservation, ev: LineEvidence, lens: LensDistortion, corners_seen: bool) -> None:
@@ -147,13 +169,17 @@ def _accept(obs: GridObservation, ev: LineEvidence, lens: LensDistortion, corner
         raise NoBoardError(f"no board found: {reason}")
 
 
-def _rejection(obs: GridObservation, ev: LineEvidence, lens: LensDistortion, corners_seen: bool) -> str | None:
-    """Why the fit is not a grid (its lines not seen, or seen between the lattice's too), or None."""
-    if obs.observed_fraction < _MIN_OBSERVED:
+def _rejection(
+    obs: GridObservation, ev: LineEvidence, lens: LensDistortion, corners_seen: bool, lenient: bool = True
+) -> str | None:
+    """Why the fit is not a grid (its lines not seen, or seen between the lattice's too), or None.
+    `lenient`: few crossings measured will do where the corners are seen and the lines clear."""
+    contrast = grid_contrast(ev, obs, lens)
+    clear = lenient and corners_seen and contrast.is_grid(corners_seen=False)
+    if obs.observed_fraction < (_MIN_OBSERVED_CORNERS_SEEN if clear else _MIN_OBSERVED):
         return f"only {obs.observed_fraction:.0%} of the grid intersections could be seen"
     if not obs.error_px <= _MAX_ERROR_SPACINGS * obs.lattice.mean_spacing():
         return f"the grid lines miss a regular lattice by {obs.error_px:.1f} px"
-    contrast = grid_contrast(ev, obs, lens)
     if not contrast.is_grid(corners_seen):
         return f"lines on {contrast.seen:.0%} of the grid but also on {contrast.between:.0%} between"
     return None

@@ -9,8 +9,9 @@ the search's own lattice re-indexed to the board the heatmap outlines
 (`reframed_fit`), the search run again from the heatmap's quadrilateral
 (`search.quad_search`), and a lattice of each size started from the
 heatmap's four corners (`guided_fit`); each measures the lines again.
-Where fits disagree, the heatmap decides: a fit whose corners the network
-does not see as corners has the board's extent wrong.
+Where fits disagree, the heatmap decides, with the crossings each fit measured
+(`calibration.find`): a fit whose corners the network does not see as corners
+has the board's extent wrong.
 """
 
 from __future__ import annotations
