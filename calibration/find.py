@@ -131,11 +131,11 @@ def _best_fit(
     found = None if attempt is None else (attempt.obs, attempt.lens)
     if heat is None:
         return found
-    if found is not None and (attempt.good or (
-            sees_corners(*found, heat) and _rejection(found[0], ev, found[1], True, lenient=False) is None)):
+    if found is not None and sees_corners(*found, heat) and (
+            attempt.good or _rejection(found[0], ev, found[1], True, lenient=False) is None):
         return found
-    # The heatmap does not see the search's board, or few of its crossings were measured: fit
-    # the board the heatmap sees. Of the fits that pass for a grid, the one whose corners the
+    # The heatmap does not see the search's board (however clear its lines: a 9x9 part of a
+    # 13x13 grid is), or few of its crossings were measured: fit the board the heatmap sees. Of the fits that pass for a grid, the one whose corners the
     # heatmap sees best and whose crossings were measured most.
     candidates = [
         (obs, lens) for obs, lens in heat_fits(ev, lens0, heat, sizes, found)
