@@ -129,16 +129,18 @@ def _best_fit(
             raise
         attempt, error = None, exc
     found = None if attempt is None else (attempt.obs, attempt.lens)
+    attempt_good = attempt is not None and attempt.good
     if heat is None:
         return found
     if found is not None and sees_corners(*found, heat) and (
-            attempt.good or _rejection(found[0], ev, found[1], True, lenient=False) is None):
+            attempt_good or _rejection(found[0], ev, found[1], True, lenient=False) is None):
         return found
-    # The heatmap does not see the search's board (however clear its lines: a 9x9 part of a
-    # 13x13 grid is), or few of its crossings were measured: fit the board the heatmap sees. Of the fits that pass for a grid, the one whose corners the
-    # heatmap sees best and whose crossings were measured most.
+    # The heatmap does not see the search's board, or few of its crossings were measured: fit
+    # the board the heatmap sees. Where the search's lines are clear, only its extent is in
+    # doubt (a 9x9 part of a 13x13 grid): it competes with itself re-indexed to that board.
+    # Of the fits that pass for a grid, the one best borne out.
     candidates = [
-        (obs, lens) for obs, lens in heat_fits(ev, lens0, heat, sizes, found)
+        (obs, lens) for obs, lens in heat_fits(ev, lens0, heat, sizes, found, search_again=not attempt_good)
         if _rejection(obs, ev, lens, sees_corners(obs, lens, heat)) is None
     ]
     if not candidates:

@@ -76,28 +76,31 @@ def lattice_from_corners(corners: np.ndarray, size: int, lens: LensDistortion) -
 
 def heat_fits(
     ev: LineEvidence, lens0: LensDistortion, heat: CornerHeat, sizes: tuple[int, ...],
-    found: tuple[GridObservation, LensDistortion] | None,
+    found: tuple[GridObservation, LensDistortion] | None, search_again: bool = True,
 ) -> list[tuple[GridObservation, LensDistortion]]:
     """Fits of the board the heatmap outlines: the line search run again with the
     perspective taken from the heatmap's corners, each search's lattice (that and
     `found`, the first search's) re-indexed to the heatmap's board, and a lattice
-    started from the heatmap's corners alone."""
+    started from the heatmap's corners alone. Without `search_again`, `found` and its
+    re-indexed lattice only: where its lines are clear, only its extent is in doubt."""
     points = _corner_peaks(heat)
     if points is None:
         return []
     searched = [] if found is None else [found]
-    try:
-        searched.append((quad_search(ev, lens0, sizes, order_corners(points)), lens0))
-    except NoBoardError:
-        pass
+    if search_again:
+        try:
+            searched.append((quad_search(ev, lens0, sizes, order_corners(points)), lens0))
+        except NoBoardError:
+            pass
     fits = list(searched)
     for obs, lens in searched:
         reframed = reframed_fit(ev, obs, lens, heat, points, sizes)
         if reframed is not None:
             fits.append((reframed, lens))
-    guided = guided_fit(ev, lens0, heat, points, sizes)
-    if guided is not None:
-        fits.append((guided, lens0))
+    if search_again:
+        guided = guided_fit(ev, lens0, heat, points, sizes)
+        if guided is not None:
+            fits.append((guided, lens0))
     return fits
 
 
