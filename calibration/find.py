@@ -19,6 +19,7 @@ from calibration.evidence import WORK_PX, LineEvidence, line_evidence
 from calibration.grid import GridObservation, Lattice, refine
 from calibration.guided import (
     PREFER_MARGIN,
+    GridContrast,
     corner_heat,
     grid_contrast,
     heat_fits,
@@ -132,8 +133,16 @@ def _best_fit(
     attempt_good = attempt is not None and attempt.good
     if heat is None:
         return found
+    contrasts: dict[int, GridContrast] = {}
+
+    def contrast_of(obs: GridObservation, lens: LensDistortion) -> GridContrast:
+        """Each fit's lines are measured once, however often it is judged."""
+        if id(obs) not in contrasts:
+            contrasts[id(obs)] = grid_contrast(ev, obs, lens)
+        return contrasts[id(obs)]
+
     if found is not None and sees_corners(*found, heat) and (
-            attempt_good or _rejection(found[0], ev, found[1], True, lenient=False) is None):
+            attempt_good or _rejection(found[0], contrast_of(*found), True, lenient=False) is None):
         return found
     # The heatmap does not see the search's board, or few of its crossings were measured: fit
     # the board the heatmap sees. Where the search's lines are clear, only its extent is in
@@ -141,42 +150,39 @@ def _best_fit(
     # Of the fits that pass for a grid, the one best borne out.
     candidates = [
         (obs, lens) for obs, lens in heat_fits(ev, lens0, heat, sizes, found, search_again=not attempt_good)
-        if _rejection(obs, ev, lens, sees_corners(obs, lens, heat)) is None
+        if _rejection(obs, contrast_of(obs, lens), sees_corners(obs, lens, heat)) is None
     ]
     if not candidates:
         if found is None:
             raise error
         return found
-    scores = [_support(obs, ev, lens, heat) for obs, lens in candidates]
+    scores = [_support(obs, contrast_of(obs, lens), lens, heat) for obs, lens in candidates]
     best = int(np.argmax(scores))
-    if found is not None and (same_board(candidates[best][0], found[0])
-                              or scores[best] < _support(found[0], ev, found[1], heat) + PREFER_MARGIN):
+    if found is not None and (
+            same_board(candidates[best][0], found[0])
+            or scores[best] < _support(found[0], contrast_of(*found), found[1], heat) + PREFER_MARGIN):
         return found
     return candidates[best]
 
 
-def _support(obs: GridObservation, ev: LineEvidence, lens: LensDistortion, heat: CornerHeat) -> float:
+def _support(obs: GridObservation, contrast: GridContrast, lens: LensDistortion, heat: CornerHeat) -> float:
     """How well a fit is borne out: the heatmap at its corners, and its crossings measured
     (a lattice a line off the board has a row with nothing to measure; a heatmap peak on a
     hand or a bowl pulls a fit's corner off the grid), discounted by the lines that lie
     between its own (a 9x9 lattice over a 13x13 board's outline measures every crossing)."""
-    contrast = grid_contrast(ev, obs, lens)
     clean = 1.0 - contrast.between / max(contrast.seen, 1e-9)
     return corner_heat(obs, lens, heat) + _OBSERVED_WEIGHT * obs.observed_fraction * clean
 
 
 def _accept(obs: GridObservation, ev: LineEvidence, lens: LensDistortion, corners_seen: bool) -> None:
-    reason = _rejection(obs, ev, lens, corners_seen)
+    reason = _rejection(obs, grid_contrast(ev, obs, lens), corners_seen)
     if reason is not None:
         raise NoBoardError(f"no board found: {reason}")
 
 
-def _rejection(
-    obs: GridObservation, ev: LineEvidence, lens: LensDistortion, corners_seen: bool, lenient: bool = True
-) -> str | None:
+def _rejection(obs: GridObservation, contrast: GridContrast, corners_seen: bool, lenient: bool = True) -> str | None:
     """Why the fit is not a grid (its lines not seen, or seen between the lattice's too), or None.
     `lenient`: few crossings measured will do where the corners are seen and the lines clear."""
-    contrast = grid_contrast(ev, obs, lens)
     clear = lenient and corners_seen and contrast.is_grid(corners_seen=False)
     if obs.observed_fraction < (_MIN_OBSERVED_CORNERS_SEEN if clear else _MIN_OBSERVED):
         return f"only {obs.observed_fraction:.0%} of the grid intersections could be seen"
