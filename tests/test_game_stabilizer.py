@@ -95,6 +95,41 @@ def test_a_weak_but_steady_stone_goes_down_in_stable_frames():
     assert out[:2] == [None, None] and out[2].position == ONE
 
 
+def weakly_empty(level: float) -> np.ndarray:
+    """Confidence of a reading of EMPTY with a detection under the reader's threshold at (2, 2)."""
+    conf = np.ones((9, 9))
+    conf[2, 2] = level
+    return conf
+
+
+def test_a_weak_stone_read_empty_between_its_sightings_goes_down():
+    """Rendered game generated-16, seed 5: the detector scores a white stone 0.2-0.45, so it reads
+    as the stone in half the calm frames and as empty with a weak detection in the rest. Those
+    readings say neither way; counted against it, the stone never settled and reached the game
+    after the next two moves, in the wrong order."""
+    stab, clock = Stabilizer(GameConfig(size=9)), Clock()
+    settle(stab, clock, EMPTY)
+    out = []
+    for stone, empty in (((0.32, 0.31), 0.75), ((0.35, 0.34), 0.79), ((0.30, 0.42), None)):
+        out += new_stone_read_at(stab, clock, stone)
+        if empty is not None:
+            out.append(stab.update(clock.reading(EMPTY, weakly_empty(empty))))
+    assert out[:7] == [None] * 7 and out[7].position == ONE
+
+
+def test_a_weak_phantom_read_empty_twice_as_often_stays_off_the_board():
+    """Rendered game generated-14, seed 5: a phantom the detector finds at 0.3-0.45 in one calm frame
+    of four, and under its threshold in the others. Three such readings to one sighting are an
+    empty point, and a stone accepted there was a correction in the record."""
+    stab, clock = Stabilizer(GameConfig(size=9)), Clock()
+    settle(stab, clock, EMPTY)
+    out = []
+    for _ in range(8):
+        out += new_stone_read_at(stab, clock, (0.45,))
+        out += [stab.update(clock.reading(EMPTY, weakly_empty(level))) for level in (0.77, 0.71, 0.77)]
+    assert out == [None] * 32 and stab.position == EMPTY
+
+
 def test_steadiness_counts_the_last_stable_frames_readings():
     """The stone read 0.3 while the hand was still leaving (rendered game generated-13, seed 4), then
     steadily: accepted on the 4th frame, not when its summed confidence and a sure frame come."""

@@ -27,7 +27,8 @@ class GameConfig:
     sum: a stone lying on the board reads alike from frame to frame, a stone
     still in a hand comes and goes. Frames held back in between (a hand) break
     such a run, and a stone's going, but not a new stone's summed readings.
-    Readings below `ignore_confidence` carry no vote at all.
+    Readings below `ignore_confidence` carry no vote at all, nor, for a new stone,
+    empty readings with a detection of that score or more there (see the stabilizer).
     A frame is held back (not read) when its occlusion estimate exceeds
     `occlusion_threshold`, or when more than `max_jump` points differ from the
     stable position at once, each counted by its confidence (a hand over the

@@ -6,7 +6,10 @@ evidence runs out the point's candidate becomes what it was just read as.
 A candidate that differs from the stable position is accepted once it has
 been read `stable_frames` times, over `stable_seconds`, with enough summed
 confidence or every one of those readings steady enough (see `GameConfig`);
-the stable position then changes and is emitted.
+the stable position then changes and is emitted. An empty reading with a
+detection under the reader's threshold there says neither way for a new
+stone, until such readings outnumber its sightings two to one: a stone the
+detector scores weakly reads now as itself, now as that.
 
 Frames that cannot be trusted are held back rather than read: unreadable ones
 (position None), those whose occlusion estimate is over the threshold (a hand,
@@ -123,6 +126,7 @@ class Stabilizer:
         self._cand = np.zeros((n, n), dtype=np.int8)
         self._evidence = np.zeros((n, n), dtype=np.float64)
         self._frames = np.zeros((n, n), dtype=np.int32)
+        self._doubts = np.zeros((n, n), dtype=np.int32)  # doubtful readings of a new stone (see update)
         self._since = np.zeros((n, n), dtype=np.float64)
         # Confidence of the candidate's last stable_frames readings in a row (0: not read so, or broken).
         self._recent = np.zeros((config.stable_frames, n, n), dtype=np.float64)
@@ -158,7 +162,15 @@ class Stabilizer:
             self._interrupt()
             return None
         grid, conf = self._arrays(reading)
-        valid = conf >= self.config.ignore_confidence
+        # An empty reading with a detection there that would carry a vote of its own (a stone
+        # scored under the reader's threshold) says neither, for a new stone: one the detector
+        # scores weakly reads so between its weak sightings and must not lose to them. Not once
+        # such readings outnumber the stone's sightings two to one: that is a weak phantom.
+        doubtful = (
+            (grid == EMPTY) & (self._cand != EMPTY) & (1.0 - conf >= self.config.ignore_confidence)
+            & (self._doubts < 2 * self._frames)
+        )
+        valid = (conf >= self.config.ignore_confidence) & ~doubtful
         if self._stable is None:
             self.last_status = "start"
             return self._collect_jump(grid, conf, valid, reading.timestamp, self.config.stable_frames)
@@ -174,7 +186,7 @@ class Stabilizer:
             return self._collect_jump(grid, conf, valid, reading.timestamp, self.config.jump_frames)
         self._jump.clear()
         self.last_status = "read"
-        return self._read(grid, conf, valid, reading.timestamp)
+        return self._read(grid, conf, valid, doubtful, reading.timestamp)
 
     # -- internals -----------------------------------------------------------------
 
@@ -219,16 +231,20 @@ class Stabilizer:
             self._cand[points] = self._stable[points]
         self._evidence[points] = 0.0
         self._frames[points] = 0
+        self._doubts[points] = 0
         self._recent[...] = 0.0
         self._held = 0
 
-    def _read(self, grid: np.ndarray, conf: np.ndarray, valid: np.ndarray, t: float) -> StableChange | None:
+    def _read(
+        self, grid: np.ndarray, conf: np.ndarray, valid: np.ndarray, doubtful: np.ndarray, t: float
+    ) -> StableChange | None:
         stable = self._stable
         assert stable is not None
         agree = valid & (grid == self._cand)
         disagree = valid & ~agree
         self._evidence[agree] += conf[agree]
         self._frames[agree] += 1
+        self._doubts[doubtful] += 1
         self._evidence[disagree] -= conf[disagree]
         self._recent[:, agree] = np.roll(self._recent[:, agree], -1, axis=0)
         self._recent[-1, agree] = conf[agree]
@@ -250,10 +266,12 @@ class Stabilizer:
         self._evidence[switch] = conf[switch]
         self._recent[-1, switch] = conf[switch]
         self._frames[switch] = 1
+        self._doubts[switch] = 0
         self._since[switch] = t
         settled = self._cand == stable
         self._evidence[settled] = 0.0
         self._frames[settled] = 0
+        self._doubts[settled] = 0
 
         cfg = self.config
         # Accepted on a frame that reads the point as changed with confidence, or after twice the
@@ -308,6 +326,7 @@ class Stabilizer:
         stable[accepted] = self._cand[accepted]
         self._evidence[accepted] = 0.0
         self._frames[accepted] = 0
+        self._doubts[accepted] = 0
         rows, cols = np.nonzero(accepted)
         changed = tuple((int(r), int(c)) for r, c in zip(rows, cols))
         # The start of the accepting run, or an earlier confident sighting of the same value.
