@@ -32,14 +32,16 @@ def scatter(position: Position, points: list[tuple[int, int]], color="w") -> Pos
     return Position(position.size, {**position.stones, **{p: color for p in points}})
 
 
+def read_at(level: float) -> np.ndarray:
+    """Confidence of a reading whose point (2, 2) is read at `level`, every other point surely."""
+    conf = np.ones((9, 9))
+    conf[2, 2] = level
+    return conf
+
+
 def new_stone_read_at(stab: Stabilizer, clock: Clock, levels: tuple[float, ...]) -> list:
     """One frame of ONE per level, its new stone (2, 2) read at that confidence."""
-    out = []
-    for level in levels:
-        conf = np.ones((9, 9))
-        conf[2, 2] = level
-        out.append(stab.update(clock.reading(ONE, conf)))
-    return out
+    return [stab.update(clock.reading(ONE, read_at(level))) for level in levels]
 
 
 def test_first_position_after_stable_frames():
@@ -95,13 +97,6 @@ def test_a_weak_but_steady_stone_goes_down_in_stable_frames():
     assert out[:2] == [None, None] and out[2].position == ONE
 
 
-def weakly_empty(level: float) -> np.ndarray:
-    """Confidence of a reading of EMPTY with a detection under the reader's threshold at (2, 2)."""
-    conf = np.ones((9, 9))
-    conf[2, 2] = level
-    return conf
-
-
 def test_a_weak_stone_read_empty_between_its_sightings_goes_down():
     """Rendered game generated-16, seed 5: the detector scores a white stone 0.2-0.45, so it reads
     as the stone in half the calm frames and as empty with a weak detection in the rest. Those
@@ -113,7 +108,7 @@ def test_a_weak_stone_read_empty_between_its_sightings_goes_down():
     for stone, empty in (((0.32, 0.31), 0.75), ((0.35, 0.34), 0.79), ((0.30, 0.42), None)):
         out += new_stone_read_at(stab, clock, stone)
         if empty is not None:
-            out.append(stab.update(clock.reading(EMPTY, weakly_empty(empty))))
+            out.append(stab.update(clock.reading(EMPTY, read_at(empty))))
     assert out[:7] == [None] * 7 and out[7].position == ONE
 
 
@@ -126,7 +121,7 @@ def test_a_weak_phantom_read_empty_twice_as_often_stays_off_the_board():
     out = []
     for _ in range(8):
         out += new_stone_read_at(stab, clock, (0.45,))
-        out += [stab.update(clock.reading(EMPTY, weakly_empty(level))) for level in (0.77, 0.71, 0.77)]
+        out += [stab.update(clock.reading(EMPTY, read_at(level))) for level in (0.77, 0.71, 0.77)]
     assert out == [None] * 32 and stab.position == EMPTY
 
 
@@ -152,8 +147,7 @@ def test_a_stone_that_flickers_is_not_steady():
 def test_readings_below_ignore_confidence_do_not_vote():
     stab, clock = Stabilizer(GameConfig(size=9)), Clock()
     settle(stab, clock, EMPTY)
-    faint = np.ones((9, 9))
-    faint[2, 2] = 0.1
+    faint = read_at(0.1)
     assert [stab.update(clock.reading(ONE, faint)) for _ in range(10)] == [None] * 10
     # and a faint contrary reading does not break a run
     out = [stab.update(clock.reading(ONE)), stab.update(clock.reading(EMPTY, faint)),
