@@ -16,7 +16,7 @@ import numpy as np
 from calibration.evidence import line_evidence
 from calibration.corner_model import CornerModel
 from calibration.find import BoardFit, find_board
-from calibration.grid import Lattice, coverage, observe
+from calibration.grid import Lattice, grid_contrast, observe
 from calibration.store import Calibration
 from edge.errors import BadInputError, NoBoardError
 
@@ -94,14 +94,9 @@ def _local_error(calibration: Calibration, image: np.ndarray) -> tuple[float, fl
     ev = line_evidence(image, with_segments=False)
     n = calibration.board_size
     lattice = Lattice(n, calibration.lattice_homography())
-    idx = np.arange(n, dtype=np.float64)
-    on, off = [], []
-    for axis in (0, 1):
-        on.append(coverage(ev, lattice, calibration.lens, idx, axis, (0.0, n - 1.0)))
-        off.append(coverage(ev, lattice, calibration.lens, idx[:-1] + 0.5, axis, (0.0, n - 1.0)))
-    seen, between = float(np.mean(np.concatenate(on))), float(np.mean(np.concatenate(off)))
+    contrast = grid_contrast(ev, lattice, calibration.lens)
     # Lines where the grid should be, and not between: a grid, not texture or noise.
-    if seen < 0.4 or seen < 2.0 * between:
+    if contrast.seen < 0.4 or contrast.seen < 2.0 * contrast.between:
         return None
     obs = observe(ev, lattice, calibration.lens, half_window=0.3)
     if obs is None or obs.observed_fraction < 0.5:

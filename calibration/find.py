@@ -16,12 +16,10 @@ import numpy as np
 from calibration.corner_model import CornerHeat, CornerModel
 from calibration.corners import is_clockwise
 from calibration.evidence import WORK_PX, LineEvidence, line_evidence
-from calibration.grid import GridObservation, Lattice, refine
+from calibration.grid import GridContrast, GridObservation, Lattice, grid_contrast, refine
 from calibration.guided import (
     PREFER_MARGIN,
-    GridContrast,
     corner_heat,
-    grid_contrast,
     heat_fits,
     same_board,
     sees_corners,
@@ -138,7 +136,7 @@ def _best_fit(
     def contrast_of(obs: GridObservation, lens: LensDistortion) -> GridContrast:
         """Each fit's lines are measured once, however often it is judged."""
         if id(obs) not in contrasts:
-            contrasts[id(obs)] = grid_contrast(ev, obs, lens)
+            contrasts[id(obs)] = grid_contrast(ev, obs.lattice, lens)
         return contrasts[id(obs)]
 
     if found is not None and sees_corners(*found, heat) and (
@@ -175,7 +173,7 @@ def _support(obs: GridObservation, contrast: GridContrast, lens: LensDistortion,
 
 
 def _accept(obs: GridObservation, ev: LineEvidence, lens: LensDistortion, corners_seen: bool) -> None:
-    reason = _rejection(obs, grid_contrast(ev, obs, lens), corners_seen)
+    reason = _rejection(obs, grid_contrast(ev, obs.lattice, lens), corners_seen)
     if reason is not None:
         raise NoBoardError(f"no board found: {reason}")
 

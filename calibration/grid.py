@@ -279,6 +279,30 @@ def coverage(
     return seen.mean(axis=1)
 
 
+@dataclass(frozen=True)
+class GridContrast:
+    seen: float
+    """Mean coverage of the lattice's lines."""
+    between: float
+    """Mean coverage of lines half-way between them: texture, or a finer grid."""
+
+    def is_grid(self, corners_seen: bool = False) -> bool:
+        """Whether lines lie on the lattice and not between: texture and noise put "lines"
+        anywhere, a grid on the lattice only. Where the corner finder sees the lattice's
+        corners too, fewer lines will do: stones hide most of a crowded board's lines."""
+        seen, ratio = (0.15, 2.0) if corners_seen else (0.25, 2.5)
+        return self.seen >= seen and self.seen >= ratio * self.between
+
+
+def grid_contrast(evidence: LineEvidence, lattice: Lattice, lens: LensDistortion) -> GridContrast:
+    """How clearly the lattice's lines show, and lines half-way between them."""
+    n = lattice.size
+    idx = np.arange(n, dtype=np.float64)
+    on = [coverage(evidence, lattice, lens, idx, axis, (0.0, n - 1.0)) for axis in (0, 1)]
+    off = [coverage(evidence, lattice, lens, idx[:-1] + 0.5, axis, (0.0, n - 1.0)) for axis in (0, 1)]
+    return GridContrast(float(np.mean(np.concatenate(on))), float(np.mean(np.concatenate(off))))
+
+
 def observe(
     evidence: LineEvidence,
     lattice: Lattice,

@@ -16,15 +16,13 @@ has the board's extent wrong.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import cv2
 import numpy as np
 
 from calibration.corner_model import CornerHeat
 from calibration.corners import is_convex_quad, order_corners
 from calibration.evidence import LineEvidence
-from calibration.grid import GridObservation, Lattice, apply_homography, coverage, refine
+from calibration.grid import GridObservation, Lattice, apply_homography, grid_contrast, refine
 from calibration.lens import LensDistortion
 from calibration.search import quad_search
 from edge.errors import NoBoardError
@@ -36,29 +34,6 @@ _REFRAME_MISFIT = 2.0
 PREFER_MARGIN = 0.6
 """How much higher (summed over the four corners) the heatmap must be at another
 fit's corners than at the line search's for that fit to win."""
-
-
-@dataclass(frozen=True)
-class GridContrast:
-    seen: float
-    """Mean coverage of the lattice's lines."""
-    between: float
-    """Mean coverage of lines half-way between them: texture, or a finer grid."""
-
-    def is_grid(self, corners_seen: bool = False) -> bool:
-        """Whether lines lie on the lattice and not between: texture and noise put "lines"
-        anywhere, a grid on the lattice only. Where the corner finder sees the lattice's
-        corners too, fewer lines will do: stones hide most of a crowded board's lines."""
-        seen, ratio = (0.15, 2.0) if corners_seen else (0.25, 2.5)
-        return self.seen >= seen and self.seen >= ratio * self.between
-
-
-def grid_contrast(ev: LineEvidence, obs: GridObservation, lens: LensDistortion) -> GridContrast:
-    n = obs.lattice.size
-    idx = np.arange(n, dtype=np.float64)
-    on = [coverage(ev, obs.lattice, lens, idx, axis, (0.0, n - 1.0)) for axis in (0, 1)]
-    off = [coverage(ev, obs.lattice, lens, idx[:-1] + 0.5, axis, (0.0, n - 1.0)) for axis in (0, 1)]
-    return GridContrast(float(np.mean(np.concatenate(on))), float(np.mean(np.concatenate(off))))
 
 
 def _corner_peaks(heat: CornerHeat) -> np.ndarray | None:
@@ -116,7 +91,7 @@ def guided_fit(
         obs = refine(ev, lattice_from_corners(quad, n, lens), lens, windows=(0.35, 0.2, 0.12))
         if obs is None or obs.lattice.size != n:
             continue
-        contrast = grid_contrast(ev, obs, lens)
+        contrast = grid_contrast(ev, obs.lattice, lens)
         if not contrast.is_grid(sees_corners(obs, lens, heat)):
             continue
         score = contrast.seen - contrast.between - obs.error_px / max(obs.lattice.mean_spacing(), 1e-9)
@@ -155,7 +130,7 @@ def reframed_fit(
         if misfit > _REFRAME_MISFIT:
             continue
         again = refine(ev, obs.lattice.shifted(int(start[0]), int(start[1]), n), lens, windows=(0.3, 0.2, 0.12))
-        if again is None or not grid_contrast(ev, again, lens).is_grid(sees_corners(again, lens, heat)):
+        if again is None or not grid_contrast(ev, again.lattice, lens).is_grid(sees_corners(again, lens, heat)):
             continue
         # The size whose corners the heatmap's meet best.
         if best is None or misfit < best[0]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 from pathlib import Path
 
 from calibration.corner_model import CornerModel
@@ -27,12 +28,13 @@ def make_reader(model: Path | None) -> Reader:
     # Low threshold: detections feed the precision-recall curve; the board reading
     # still places only stones above the mapping threshold.
     reader = BoardReader(StoneDetector.load(model or DEFAULT_MODEL, delegate="cpu", threads=1, score_threshold=0.05))
-    corner_model = CornerModel.load()
+    # Loaded only for a set whose boards must be found: labelled corners need no corner finder.
+    corner_model = functools.cache(CornerModel.load)
 
     def read(path: Path, board: KnownBoard | None) -> Prediction:
         image = read_image(path)
         if board is None:
-            calibration = calibrate_image(image, None, None, str(path), corner_model)
+            calibration = calibrate_image(image, None, None, str(path), corner_model())
         else:
             height, width = image.shape[:2]
             corners = order_corners(board.corners)
