@@ -8,7 +8,8 @@ places its corners only to a spacing or so. Three fits use it (`heat_fits`):
 the search's own lattice re-indexed to the board the heatmap outlines
 (`reframed_fit`), the search run again from the heatmap's quadrilateral
 (`search.quad_search`), and a lattice of each size started from the
-heatmap's four corners (`guided_fit`); each measures the lines again.
+heatmap's four corners, as they are and aligned as a whole on the lines
+(`guided_fit`, `align`); each measures the lines again.
 Where fits disagree, the heatmap decides, with the crossings each fit measured
 (`calibration.find`): a fit whose corners the network does not see as corners
 has the board's extent wrong.
@@ -19,6 +20,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from calibration.align import align_corners
 from calibration.corner_model import CornerHeat
 from calibration.corners import is_convex_quad, order_corners
 from calibration.evidence import LineEvidence
@@ -56,8 +58,9 @@ def heat_fits(
     """Fits of the board the heatmap outlines: the line search run again with the
     perspective taken from the heatmap's corners, each search's lattice (that and
     `found`, the first search's) re-indexed to the heatmap's board, and a lattice
-    started from the heatmap's corners alone. Without `search_again`, `found` and its
-    re-indexed lattice only: where its lines are clear, only its extent is in doubt."""
+    started from the heatmap's corners alone. Without `search_again`, no second search:
+    where the first search's lines are clear, only its extent is in doubt (a lattice of
+    the wrong size re-indexed lands between the lines, the lattice from the corners not)."""
     points = _corner_peaks(heat)
     if points is None:
         return []
@@ -72,31 +75,39 @@ def heat_fits(
         reframed = reframed_fit(ev, obs, lens, heat, points, sizes)
         if reframed is not None:
             fits.append((reframed, lens))
-    if search_again:
-        guided = guided_fit(ev, lens0, heat, points, sizes)
-        if guided is not None:
-            fits.append((guided, lens0))
+    guided = guided_fit(ev, lens0, heat, points, sizes)
+    if guided is not None:
+        fits.append((guided, lens0))
     return fits
 
 
 def guided_fit(
     ev: LineEvidence, lens: LensDistortion, heat: CornerHeat, points: np.ndarray, sizes: tuple[int, ...]
 ) -> GridObservation | None:
-    """The best grid fit started from the heatmap's four corners `points`, or None when they make no board."""
+    """The best grid fit started from the heatmap's four corners `points`, or None when they make no board.
+
+    Each size starts twice: from the corners as they are, and from them aligned on the
+    lines (`align_corners`), since refinement needs a start within a third of a spacing
+    and the corners are often half a spacing off; on some boards the alignment pulls a
+    corner along an edge instead, and the corners as they are do better."""
     quad = order_corners(points)
     if not is_convex_quad(quad):
         return None
     best: tuple[float, GridObservation] | None = None
     for n in sizes:
-        obs = refine(ev, lattice_from_corners(quad, n, lens), lens, windows=(0.35, 0.2, 0.12))
-        if obs is None or obs.lattice.size != n:
-            continue
-        contrast = grid_contrast(ev, obs.lattice, lens)
-        if not contrast.is_grid(sees_corners(obs, lens, heat)):
-            continue
-        score = contrast.seen - contrast.between - obs.error_px / max(obs.lattice.mean_spacing(), 1e-9)
-        if best is None or score > best[0]:
-            best = (score, obs)
+        aligned = lattice_from_corners(align_corners(ev, quad, n, lens), n, lens)
+        for start, windows in ((lattice_from_corners(quad, n, lens), (0.35, 0.2, 0.12)), (aligned, (0.2, 0.12))):
+            obs = refine(ev, start, lens, windows=windows)
+            if obs is None or obs.lattice.size != n:
+                continue
+            contrast = grid_contrast(ev, obs.lattice, lens)
+            if not contrast.is_grid(sees_corners(obs, lens, heat)):
+                continue
+            # Lines counted, not their share: a 9x9 lattice on a 13x13 board's outline has
+            # every other line on the board's, and on a crowded board shows the same share.
+            score = n * (contrast.seen - obs.error_px / max(obs.lattice.mean_spacing(), 1e-9)) - (n - 1) * contrast.between
+            if best is None or score > best[0]:
+                best = (score, obs)
     return None if best is None else best[1]
 
 
