@@ -144,8 +144,7 @@ def _best_fit(
         return found
     # The heatmap does not see the search's board, or few of its crossings were measured: fit
     # the board the heatmap sees. Where the search's lines are clear, only its extent is in
-    # doubt (a 9x9 part of a 13x13 grid): it competes with itself re-indexed to that board
-    # and with the lattice from the heatmap's corners, not with a second search.
+    # doubt (a 9x9 part of a 13x13 grid): it competes with itself re-indexed to that board.
     # Of the fits that pass for a grid, the one best borne out.
     candidates = [
         (obs, lens) for obs, lens in heat_fits(ev, lens0, heat, sizes, found, search_again=not attempt_good)

@@ -38,10 +38,31 @@ PREFER_MARGIN = 0.6
 fit's corners than at the line search's for that fit to win."""
 
 
+ALTERNATIVE_LEVEL = 0.2
+"""Heatmap level from which one of the next peaks is tried in place of one of the four
+strongest: a bowl's or a hand's edge sometimes outranks a corner in shadow or half hidden."""
+_ALTERNATIVES = 2
+"""How many peaks after the four strongest are tried."""
+
+
 def _corner_peaks(heat: CornerHeat) -> np.ndarray | None:
     """The heatmap's four corners, or None when fewer than four stand out."""
     points, levels = heat.peaks()
     return points if len(points) == 4 and levels.min() >= MIN_LEVEL else None
+
+
+def _alternative_quads(heat: CornerHeat) -> list[np.ndarray]:
+    """The four strongest peaks with one of them replaced by one of the next peaks."""
+    points, levels = heat.peaks(4 + _ALTERNATIVES)
+    quads = []
+    for k in range(4, len(points)):
+        if levels[k] < ALTERNATIVE_LEVEL:
+            break
+        for i in range(4):
+            quad = points[:4].copy()
+            quad[i] = points[k]
+            quads.append(quad)
+    return quads
 
 
 def lattice_from_corners(corners: np.ndarray, size: int, lens: LensDistortion) -> Lattice:
@@ -58,9 +79,10 @@ def heat_fits(
     """Fits of the board the heatmap outlines: the line search run again with the
     perspective taken from the heatmap's corners, each search's lattice (that and
     `found`, the first search's) re-indexed to the heatmap's board, and a lattice
-    started from the heatmap's corners alone. Without `search_again`, no second search:
-    where the first search's lines are clear, only its extent is in doubt (a lattice of
-    the wrong size re-indexed lands between the lines, the lattice from the corners not)."""
+    started from the heatmap's corners alone, or, where the heatmap does not see that
+    lattice's corners, from each set of four peaks with one of the next peaks in place of
+    one of the four strongest. Without `search_again`, `found` and its re-indexed lattice
+    only: where its lines are clear, only its extent is in doubt."""
     points = _corner_peaks(heat)
     if points is None:
         return []
@@ -75,9 +97,16 @@ def heat_fits(
         reframed = reframed_fit(ev, obs, lens, heat, points, sizes)
         if reframed is not None:
             fits.append((reframed, lens))
+    if not search_again:
+        return fits
     guided = guided_fit(ev, lens0, heat, points, sizes)
     if guided is not None:
         fits.append((guided, lens0))
+    if guided is None or not sees_corners(guided, lens0, heat):
+        for quad in _alternative_quads(heat):
+            alternative = guided_fit(ev, lens0, heat, quad, sizes)
+            if alternative is not None:
+                fits.append((alternative, lens0))
     return fits
 
 
