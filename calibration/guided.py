@@ -29,8 +29,14 @@ from calibration.lens import LensDistortion
 from calibration.search import quad_search
 from edge.errors import NoBoardError
 
-MIN_LEVEL = 0.3
-"""Heatmap level from which a peak is taken for a corner."""
+SEEN_LEVEL = 0.3
+"""Heatmap level from which a fit's corner counts as seen by the corner finder."""
+PEAK_LEVEL = 0.2
+"""Heatmap level from which a peak is tried as a corner: lower than `SEEN_LEVEL`, since a
+corner in shadow or half hidden peaks weakly, and the lines decide between the fits."""
+_ALTERNATIVES = 2
+"""How many peaks after the four strongest are tried in place of one of them: a bowl's or a
+hand's edge sometimes outranks a corner."""
 _REFRAME_MISFIT = 2.0
 """Grid spacings by which a heatmap corner may miss the re-indexed lattice's corner."""
 PREFER_MARGIN = 0.6
@@ -38,17 +44,10 @@ PREFER_MARGIN = 0.6
 fit's corners than at the line search's for that fit to win."""
 
 
-ALTERNATIVE_LEVEL = 0.2
-"""Heatmap level from which one of the next peaks is tried in place of one of the four
-strongest: a bowl's or a hand's edge sometimes outranks a corner in shadow or half hidden."""
-_ALTERNATIVES = 2
-"""How many peaks after the four strongest are tried."""
-
-
 def _corner_peaks(heat: CornerHeat) -> np.ndarray | None:
     """The heatmap's four corners, or None when fewer than four stand out."""
     points, levels = heat.peaks()
-    return points if len(points) == 4 and levels.min() >= MIN_LEVEL else None
+    return points if len(points) == 4 and levels.min() >= PEAK_LEVEL else None
 
 
 def _alternative_quads(heat: CornerHeat) -> list[np.ndarray]:
@@ -56,7 +55,7 @@ def _alternative_quads(heat: CornerHeat) -> list[np.ndarray]:
     points, levels = heat.peaks(4 + _ALTERNATIVES)
     quads = []
     for k in range(4, len(points)):
-        if levels[k] < ALTERNATIVE_LEVEL:
+        if levels[k] < PEAK_LEVEL:
             break
         for i in range(4):
             quad = points[:4].copy()
@@ -189,7 +188,7 @@ def corner_heat(obs: GridObservation, lens: LensDistortion, heat: CornerHeat) ->
 
 def sees_corners(obs: GridObservation, lens: LensDistortion, heat: CornerHeat) -> bool:
     """Whether the heatmap confirms all four of a fit's outer corners."""
-    return bool(_corner_levels(obs, lens, heat).min() >= MIN_LEVEL)
+    return bool(_corner_levels(obs, lens, heat).min() >= SEEN_LEVEL)
 
 
 def same_board(a: GridObservation, b: GridObservation) -> bool:
