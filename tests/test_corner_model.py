@@ -164,8 +164,8 @@ whole (`calibration.align`)."""
 
 
 OUTRANKED = ((44_000_061, 9), (44_000_117, 19))
-"""Renders of a set run once after each change (`--seed-base 44000000`) where a peak off the
-board outranks one of its corners, whose own peak is the fifth strongest."""
+"""Renders of a set used while tuning (`--seed-base 44000000`) where a peak off the board
+outranks one of its corners, whose own peak is the fifth strongest."""
 
 
 WEAK_PEAKS = ((32_000_000, 9),)
@@ -209,19 +209,16 @@ def test_corner_model_puts_right_what_the_line_search_gets_wrong(name: str, size
     assert _corner_error(fit.corners, truth, size) < 0.3
 
 
-@pytest.mark.parametrize("seed,size", HALF_A_SPACING_OFF)
-def test_a_lattice_from_rough_heatmap_corners_is_aligned_onto_the_grid(seed: int, size: int, corner_model) -> None:
+@pytest.mark.parametrize(
+    "seed,size,heat_off",
+    [(seed, size, 0.3) for seed, size in HALF_A_SPACING_OFF] + [(seed, size, 1.0) for seed, size in OUTRANKED],
+)
+def test_boards_whose_heatmap_corners_are_off_are_found(seed: int, size: int, heat_off: float, corner_model) -> None:
+    # The lattice from corners a fraction of a spacing off is aligned onto the grid; a corner
+    # wholly elsewhere (a peak beside the board) is tried with a weaker peak in its place.
     frame, truth, _ = _render(seed)
     points, _ = corner_model.heatmap(frame).peaks()
-    assert _corner_error(points, truth, size) > 0.3
-    assert _found(seed, size, corner_model) < 0.3
-
-
-@pytest.mark.parametrize("seed,size", OUTRANKED)
-def test_a_corner_outranked_by_another_peak_is_tried_in_its_place(seed: int, size: int, corner_model) -> None:
-    frame, truth, _ = _render(seed)
-    points, _ = corner_model.heatmap(frame).peaks()
-    assert _corner_error(points, truth, size) > 1.0
+    assert _corner_error(points, truth, size) > heat_off
     assert _found(seed, size, corner_model) < 0.3
 
 
