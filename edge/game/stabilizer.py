@@ -229,11 +229,15 @@ class Stabilizer:
         """Break every run of readings in progress, and drop what `points` gathered."""
         if self._stable is not None:
             self._cand[points] = self._stable[points]
+        self._drop_counts(points)
+        self._recent[...] = 0.0
+        self._held = 0
+
+    def _drop_counts(self, points: np.ndarray) -> None:
+        """What `points` gathered for their candidate: they start again from nothing."""
         self._evidence[points] = 0.0
         self._frames[points] = 0
         self._doubts[points] = 0
-        self._recent[...] = 0.0
-        self._held = 0
 
     def _read(
         self, grid: np.ndarray, conf: np.ndarray, valid: np.ndarray, doubtful: np.ndarray, t: float
@@ -269,9 +273,7 @@ class Stabilizer:
         self._doubts[switch] = 0
         self._since[switch] = t
         settled = self._cand == stable
-        self._evidence[settled] = 0.0
-        self._frames[settled] = 0
-        self._doubts[settled] = 0
+        self._drop_counts(settled)
 
         cfg = self.config
         # Accepted on a frame that reads the point as changed with confidence, or after twice the
@@ -324,9 +326,7 @@ class Stabilizer:
             return None
         self._held = 0
         stable[accepted] = self._cand[accepted]
-        self._evidence[accepted] = 0.0
-        self._frames[accepted] = 0
-        self._doubts[accepted] = 0
+        self._drop_counts(accepted)
         rows, cols = np.nonzero(accepted)
         changed = tuple((int(r), int(c)) for r, c in zip(rows, cols))
         # The start of the accepting run, or an earlier confident sighting of the same value.
