@@ -20,6 +20,9 @@ _SIGMA = 1.2
 """Smoothing (working pixels) before measuring line shape: about a grid line's half width."""
 _FLOOR = 3.0
 """Least response counted as a line at all."""
+_COARSE_LEVEL = 0.15
+"""Threshold of the response at twice the scale, as a fraction of its strong level: half the
+fine one's, since smoothing at twice the scale leaves less noise to cut away."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,12 @@ class LineEvidence:
     """The response level that `mask` was cut at."""
     segments: np.ndarray
     """(n, 4) float64 line segments x0, y0, x1, y1 in working pixels."""
+    scales: tuple[np.ndarray, np.ndarray]
+    """The response at the working scale and at twice it (found at half resolution), each in
+    units of its own threshold, for measuring lines: motion blur or defocus can smear one
+    family of lines too wide for the working scale, and at twice it the gaps between
+    crowded stones look like lines, so each family is measured at the scale where it shows
+    (`grid`)."""
 
 
 def to_gray(image: np.ndarray) -> np.ndarray:
@@ -67,7 +76,16 @@ def line_evidence(image: np.ndarray, work_px: int = WORK_PX, with_segments: bool
     threshold = max(_FLOOR, 0.3 * high)
     mask = ((response > threshold).astype(np.uint8)) * 255
     segments = _segments(mask) if with_segments else np.zeros((0, 4))
-    return LineEvidence(scale, (w, h), gray, response, mask, threshold, segments)
+    coarse, coarse_threshold = _coarse_response(gray)
+    scales = (response / np.float32(threshold), coarse / np.float32(coarse_threshold))
+    return LineEvidence(scale, (w, h), gray, response, mask, threshold, segments, scales)
+
+
+def _coarse_response(gray: np.ndarray) -> tuple[np.ndarray, float]:
+    """The ridge response at twice the scale (computed at half resolution, at full size again), and its threshold."""
+    half = cv2.resize(gray, (gray.shape[1] // 2, gray.shape[0] // 2), interpolation=cv2.INTER_AREA)
+    coarse = cv2.resize(ridge_response(half), (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_LINEAR)
+    return coarse, max(_FLOOR, _COARSE_LEVEL * float(np.percentile(coarse[::2, ::2], 99.5)))
 
 
 def with_other_segments(evidence: LineEvidence, kind: str, fine: bool) -> LineEvidence:
@@ -89,12 +107,8 @@ def with_other_segments(evidence: LineEvidence, kind: str, fine: bool) -> LineEv
         return replace(evidence, segments=_segments(mask, factor))
     if kind != "coarse":
         raise ValueError(f"unknown segment kind {kind!r}")
-    gray = evidence.gray
-    half = cv2.resize(gray, (gray.shape[1] // 2, gray.shape[0] // 2), interpolation=cv2.INTER_AREA)
-    coarse = ridge_response(half)
-    coarse = cv2.resize(coarse, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_LINEAR)
-    strong = float(np.percentile(coarse[::2, ::2], 99.5))
-    mask = ((np.maximum(coarse, evidence.response) > max(_FLOOR, 0.15 * strong)).astype(np.uint8)) * 255
+    coarse, coarse_threshold = _coarse_response(evidence.gray)
+    mask = ((np.maximum(coarse, evidence.response) > coarse_threshold).astype(np.uint8)) * 255
     return replace(evidence, segments=_segments(mask, factor))
 
 

@@ -20,6 +20,9 @@ from calibration.lens import LensDistortion
 
 _MIN_COVERAGE = 0.2
 """A grid line is measured when at least this fraction of it shows a clear line."""
+_COARSE_MARGIN = 0.05
+"""How much more clearly a family of lines must stand out at the coarse scale to be measured
+there: the fine scale places lines more precisely."""
 
 
 @dataclass(frozen=True)
@@ -127,13 +130,16 @@ def _profiles(
     half_window: float,
     along_cell: np.ndarray = _ALONG,
     strict: bool = False,
+    coarse: bool | None = False,
 ) -> _Profiles:
     """Find the line near each predicted grid line `indices` of one axis.
 
     axis 0: column lines (constant col), axis 1: row lines. At a few points of
-    every cell along a line, the response is read across it over
-    +-`half_window` lattice units and the sub-pixel peak kept when it stands
-    clearly above the rest of the profile.
+    every cell along a line, the response (at twice the scale where `coarse`) is
+    read across it over +-`half_window` lattice units and the sub-pixel peak
+    kept when it stands clearly above the rest of the profile. `coarse` None:
+    at both scales, as twice the lines, the fine scale's first (one pass costs
+    little more than one scale's).
     """
     cells = np.arange(np.floor(t_range[0]), np.ceil(t_range[1]))
     along = (cells[:, None] + along_cell[None, :]).ravel()
@@ -156,20 +162,23 @@ def _profiles(
     bad = ~(np.isfinite(mapx) & np.isfinite(mapy))
     mapx[bad] = -1e4
     mapy[bad] = -1e4
-    vals = cv2.remap(evidence.response, mapx, mapy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    maps = evidence.scales if coarse is None else (evidence.scales[int(coarse)],)
+    vals = np.concatenate([
+        cv2.remap(m, mapx, mapy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0) for m in maps
+    ])
     # The local maximum nearest the prediction, not the strongest: many boards
     # print a heavier border line just outside the outer grid line, and it must
     # not capture that line once the lattice is close.
     base_level = vals.mean(axis=-1, keepdims=True)
     inner = vals[:, 1:-1]
     # Measuring a line already known needs only a peak; deciding whether a
-    # line is there at all needs a clear one.
+    # line is there at all needs a clear one. Levels are in units of the threshold.
     level, contrast = (0.8, 0.5) if strict else (0.5, 0.3)
     is_peak = (
         (inner >= vals[:, :-2])
         & (inner > vals[:, 2:])
-        & (inner > level * evidence.threshold)
-        & (inner - base_level > contrast * evidence.threshold)
+        & (inner > level)
+        & (inner - base_level > contrast)
     )
     dist = np.where(is_peak, np.abs(offs[1:-1])[None, :], np.inf)
     peak = np.argmin(dist, axis=-1) + 1
@@ -181,8 +190,8 @@ def _profiles(
     with np.errstate(divide="ignore", invalid="ignore"):
         frac = np.where(denom < 0, 0.5 * (y0 - y2) / denom, 0.0)
     offset = offs[pc] + np.clip(frac, -0.5, 0.5) * (offs[1] - offs[0])
-    offset = np.where(ok, offset, np.nan).reshape(len(idx), len(along))
-    return _Profiles(offset, along, base, across)
+    offset = np.where(ok, offset, np.nan).reshape(len(maps) * len(idx), len(along))
+    return _Profiles(offset, along, np.tile(base, (len(maps), 1, 1)), np.tile(across, (len(maps), 1, 1)))
 
 
 def _spacing_px(lattice: Lattice, lens: LensDistortion, indices: np.ndarray, t_range: tuple[float, float]) -> float:
@@ -239,6 +248,7 @@ def hits(
     axis: int,
     t_range: tuple[float, float],
     half_window: float = 0.25,
+    coarse: bool | None = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Where each line `indices` of `axis` is seen: (L, M) booleans at lattice parameters `along` (M,).
 
@@ -247,7 +257,8 @@ def hits(
     and noise (a textured table) gives peaks scattered over the window. So a
     hit must lie near the line's own median offset, and that median near 0.
     """
-    prof = _profiles(evidence, lattice, lens, np.asarray(indices), axis, t_range, half_window, _ALONG_SPARSE, strict=True)
+    prof = _profiles(evidence, lattice, lens, np.asarray(indices), axis, t_range, half_window, _ALONG_SPARSE, strict=True,
+                     coarse=coarse)
     off = prof.offset
     found = np.isfinite(off)
     ranked = np.sort(np.where(found, off, np.inf), axis=1)
@@ -271,11 +282,13 @@ def coverage(
     axis: int,
     t_range: tuple[float, float],
     half_window: float = 0.25,
+    coarse: bool | None = False,
 ) -> np.ndarray:
-    """Fraction of each line `indices` of `axis`, over `t_range` of the other axis, that shows a clear line."""
-    seen, along = hits(evidence, lattice, lens, indices, axis, t_range, half_window)
+    """Fraction of each line `indices` of `axis`, over `t_range` of the other axis, that shows a clear line
+    (`coarse`: as `_profiles`)."""
+    seen, along = hits(evidence, lattice, lens, indices, axis, t_range, half_window, coarse)
     if len(along) == 0:
-        return np.zeros(len(indices))
+        return np.zeros(len(seen))
     return seen.mean(axis=1)
 
 
@@ -294,13 +307,53 @@ class GridContrast:
         return self.seen >= seen and self.seen >= ratio * self.between
 
 
+@dataclass(frozen=True)
+class _Family:
+    coarse: bool
+    seen: float
+    between: float
+
+
+def _family(
+    evidence: LineEvidence, lattice: Lattice, lens: LensDistortion, indices: np.ndarray, axis: int,
+    t_range: tuple[float, float],
+) -> _Family:
+    """Whether the lines `indices` of `axis` stand out more from lines half-way between them
+    at the coarse scale than at the fine one, and how much of each shows at that scale."""
+    idx = np.asarray(indices, dtype=np.float64)
+    on = coverage(evidence, lattice, lens, idx, axis, t_range, coarse=None).reshape(2, -1).mean(axis=1)
+    off = (coverage(evidence, lattice, lens, idx[:-1] + 0.5, axis, t_range, coarse=None).reshape(2, -1).mean(axis=1)
+           if len(idx) > 1 else np.zeros(2))
+    score = on - 2.0 * off
+    k = int(score[1] - _COARSE_MARGIN > score[0])
+    return _Family(bool(k), float(on[k]), float(off[k]))
+
+
+def _families(
+    evidence: LineEvidence, lattice: Lattice, lens: LensDistortion, cols: np.ndarray, rows: np.ndarray
+) -> tuple[_Family, _Family]:
+    """The column lines `cols` and the row lines `rows` over each other's extent."""
+    index = (cols, rows)
+    column, row = (
+        _family(evidence, lattice, lens, index[axis], axis, (float(index[1 - axis].min()), float(index[1 - axis].max())))
+        for axis in (0, 1)
+    )
+    return column, row
+
+
+def _coarse(
+    evidence: LineEvidence, lattice: Lattice, lens: LensDistortion, cols: np.ndarray, rows: np.ndarray
+) -> tuple[bool, bool]:
+    """Whether to measure the column lines, and the row lines, at the coarse scale."""
+    column, row = _families(evidence, lattice, lens, cols, rows)
+    return column.coarse, row.coarse
+
+
 def grid_contrast(evidence: LineEvidence, lattice: Lattice, lens: LensDistortion) -> GridContrast:
-    """How clearly the lattice's lines show, and lines half-way between them."""
-    n = lattice.size
-    idx = np.arange(n, dtype=np.float64)
-    on = [coverage(evidence, lattice, lens, idx, axis, (0.0, n - 1.0)) for axis in (0, 1)]
-    off = [coverage(evidence, lattice, lens, idx[:-1] + 0.5, axis, (0.0, n - 1.0)) for axis in (0, 1)]
-    return GridContrast(float(np.mean(np.concatenate(on))), float(np.mean(np.concatenate(off))))
+    """How clearly the lattice's lines show, and lines half-way between them, each family at its own scale."""
+    idx = np.arange(lattice.size)
+    families = _families(evidence, lattice, lens, idx, idx)
+    return GridContrast(float(np.mean([f.seen for f in families])), float(np.mean([f.between for f in families])))
 
 
 def observe(
@@ -310,11 +363,15 @@ def observe(
     half_window: float,
     cols: np.ndarray | None = None,
     rows: np.ndarray | None = None,
+    coarse: tuple[bool, bool] | None = None,
 ) -> GridObservation | None:
-    """Measure the grid lines `cols` x `rows` (default: the whole lattice) and re-fit the lattice to them."""
+    """Measure the grid lines `cols` x `rows` (default: the whole lattice) and re-fit the lattice to them,
+    the column and row lines at the coarse scale where `coarse` says (default: where they show more clearly)."""
     n = lattice.size
     cols = np.arange(n) if cols is None else np.asarray(cols)
     rows = np.arange(n) if rows is None else np.asarray(rows)
+    if coarse is None:
+        coarse = _coarse(evidence, lattice, lens, cols, rows)
     index = (cols, rows)
     fitted: list[np.ndarray] = []
     cover: list[np.ndarray] = []
@@ -322,7 +379,8 @@ def observe(
     floor_px = 0.6 / evidence.scale
     for axis in (0, 1):
         other = index[1 - axis]
-        prof = _profiles(evidence, lattice, lens, index[axis], axis, (float(other.min()), float(other.max())), half_window)
+        prof = _profiles(evidence, lattice, lens, index[axis], axis, (float(other.min()), float(other.max())), half_window,
+                         coarse=coarse[axis])
         camera = prof.points()
         valid = np.isfinite(prof.offset)
         und = lens.undistort_points(np.where(valid[..., None], camera, 0.0))
@@ -371,10 +429,14 @@ def refine(
     cols: np.ndarray | None = None,
     rows: np.ndarray | None = None,
 ) -> GridObservation | None:
-    """Alternate measuring the lines and re-fitting, with a narrowing search window."""
+    """Alternate measuring the lines and re-fitting, with a narrowing search window; each
+    family of lines at the scale chosen from the starting lattice throughout."""
     obs = None
+    n = lattice.size
+    coarse = _coarse(evidence, lattice, lens, np.arange(n) if cols is None else np.asarray(cols),
+                     np.arange(n) if rows is None else np.asarray(rows))
     for w in windows:
-        new = observe(evidence, lattice, lens, w, cols, rows)
+        new = observe(evidence, lattice, lens, w, cols, rows, coarse)
         if new is None:
             return obs
         obs = new

@@ -173,6 +173,12 @@ WEAK_PEAKS = ((32_000_000, 9),)
 heatmap counts a corner as seen; before that peak was tried, the board was read 1.5 spacings off."""
 
 
+ONE_FAMILY_BLURRED = ((32_000_016, 19), (32_000_034, 19), (32_000_055, 13))
+"""Tuning-set renders with motion blur across one family of grid lines, which then shows on
+almost none of its length at the working scale while the other shows on nearly all; no board
+was found, or a 13x13 part of the 19x19 grid."""
+
+
 def _found(seed: int, size: int, corner_model) -> float:
     """Corner error in spacings of the board found in the render of `seed`, stored as the set stores it."""
     from calibration.find import find_board
@@ -229,4 +235,20 @@ def test_weak_peaks_are_tried_as_corners(seed: int, size: int, corner_model) -> 
     frame, _, _ = _render(seed)
     _, levels = corner_model.heatmap(frame).peaks()
     assert levels[3] < SEEN_LEVEL
+    assert _found(seed, size, corner_model) < 0.3
+
+
+@pytest.mark.parametrize("seed,size", ONE_FAMILY_BLURRED)
+def test_a_family_of_lines_blurred_wide_is_measured_at_twice_the_scale(seed: int, size: int, corner_model) -> None:
+    from calibration.corners import order_corners
+    from calibration.evidence import line_evidence
+    from calibration.grid import coverage
+
+    frame, truth, _ = _render(seed)
+    lens = LensDistortion.none_for(frame.shape[1], frame.shape[0])
+    lattice = lattice_from_corners(order_corners(truth), size, lens)
+    ev = line_evidence(frame)
+    lines = np.arange(size, dtype=np.float64)
+    fine = sorted(float(coverage(ev, lattice, lens, lines, axis, (0.0, size - 1.0)).mean()) for axis in (0, 1))
+    assert fine[0] < 0.05 and fine[1] > 0.4, fine
     assert _found(seed, size, corner_model) < 0.3
