@@ -17,6 +17,7 @@ python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
 if [ "$extra" = "dev" ]; then
     command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
     command -v openssl >/dev/null 2>&1 || need+=(openssl)
+    command -v nft >/dev/null 2>&1 || [ -x /usr/sbin/nft ] || need+=(nftables)
     command -v chromium >/dev/null 2>&1 || need+=(chromium)
 fi
 if [ ${#need[@]} -gt 0 ]; then
