@@ -9,7 +9,8 @@ the search's own lattice re-indexed to the board the heatmap outlines
 (`reframed_fit`), the search run again from the heatmap's quadrilateral
 (`search.quad_search`), and a lattice of each size started from the
 heatmap's four corners, as they are and aligned as a whole on the lines
-(`guided_fit`, `align`); each measures the lines again.
+(`guided_fit`, `align`), also with one corner put where its neighbours' edge lines
+meet (`complete`); each measures the lines again.
 Where fits disagree, the heatmap decides, with the crossings each fit measured
 (`calibration.find`): a fit whose corners the network does not see as corners
 has the board's extent wrong.
@@ -21,6 +22,7 @@ import cv2
 import numpy as np
 
 from calibration.align import align_corners
+from calibration.complete import complete_corner
 from calibration.corner_model import CornerHeat
 from calibration.corners import is_convex_quad, order_corners
 from calibration.evidence import LineEvidence
@@ -80,8 +82,9 @@ def heat_fits(
     `found`, the first search's) re-indexed to the heatmap's board, and a lattice
     started from the heatmap's corners alone, or, where the heatmap does not see that
     lattice's corners, from each set of four peaks with one of the next peaks in place of
-    one of the four strongest. Without `search_again`, `found` and its re-indexed lattice
-    only: where its lines are clear, only its extent is in doubt."""
+    one of the four strongest, and from the four with one corner placed where its
+    neighbours' edge lines meet (`complete_corner`). Without `search_again`, `found` and
+    its re-indexed lattice only: where its lines are clear, only its extent is in doubt."""
     points = _corner_peaks(heat)
     if points is None:
         return []
@@ -102,7 +105,9 @@ def heat_fits(
     if guided is not None:
         fits.append((guided, lens0))
     if guided is None or not sees_corners(guided, lens0, heat):
-        for quad in _alternative_quads(heat):
+        outline = order_corners(points)
+        completed = [complete_corner(ev, outline, i) for i in range(4)]
+        for quad in _alternative_quads(heat) + [c for c in completed if c is not None]:
             alternative = guided_fit(ev, lens0, heat, quad, sizes)
             if alternative is not None:
                 fits.append((alternative, lens0))
