@@ -21,7 +21,7 @@ _TURN = np.deg2rad(np.linspace(-25.0, 25.0, 101))
 _SPAN = np.linspace(0.1, 0.9, 48)
 """Where along the edge (as a fraction of its expected length) the response is read: the
 far end lies near the corner that is sought, and may be under a hand."""
-_MISFIT = 0.35
+_MISFIT = 0.6
 """How far (as a fraction of the edge's length) the edges may meet from the parallelogram's corner."""
 
 
@@ -63,7 +63,7 @@ def _edge_direction(evidence: LineEvidence, start: np.ndarray, towards: np.ndarr
     vals = cv2.remap(evidence.scales[0], pts[..., 0].astype(np.float32), pts[..., 1].astype(np.float32),
                      cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
     # A line seen along most of the edge, not a strong stretch of one: the median along it.
-    strength = np.median(np.minimum(vals, 3.0), axis=1)
+    strength = np.median(vals, axis=1)
     best = int(np.argmax(strength))
     if strength[best] <= 0:
         return None
