@@ -33,8 +33,8 @@ if grep -qs "Raspberry Pi" /proc/device-tree/model 2>/dev/null; then venv_flags+
 
 target="."
 [ "$extra" = "dev" ] && target=".[dev]"
-stamp=".venv/.installed-$(cat pyproject.toml | sha256sum | cut -c1-16)-${extra:-run}"
+stamp=".venv/.installed-$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)-${extra:-run}"
 if [ ! -f "$stamp" ]; then
-    .venv/bin/python -m pip install -q --disable-pip-version-check -e "$target"
+    .venv/bin/python -m pip install -q --disable-pip-version-check -c constraints.txt -e "$target"
     touch "$stamp"
 fi
