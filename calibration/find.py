@@ -10,6 +10,7 @@ project's convention: clockwise from the one nearest the image's top-left.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -85,7 +86,8 @@ def find_board(
     w, h = ev.original_size
     lens0 = LensDistortion.none_for(w, h)
     heat = corner_model.heatmap(image) if corner_model is not None else None
-    obs, lens = _best_fit(ev, lens0, sizes, heat)
+    contrasts = _Contrasts()
+    obs, lens = _best_fit(ev, lens0, sizes, heat, contrasts)
     if ev.scale < 1.0:
         # Big images: the last word goes to a finer copy, where the outer grid
         # line separates from the border line printed just outside it on many boards.
@@ -100,7 +102,7 @@ def find_board(
         again = refine(ev, lattice, lens_fit.lens, windows=(0.15, 0.08))
         if again is not None:
             obs, lens = again, lens_fit.lens
-    _accept(obs, ev, lens, heat is not None and sees_corners(obs, lens, heat))
+    _accept(obs, contrasts.of(ev, obs, lens), heat is not None and sees_corners(obs, lens, heat))
     lattice = orient(obs.lattice, lens)
     corners = lens.distort_points(lattice.corners())
     return BoardFit(
@@ -117,8 +119,23 @@ def find_board(
     )
 
 
+class _Contrasts:
+    """Each fit's lines measured once, however often it is judged: measuring both scales of
+    every family is a good part of board finding's time."""
+
+    def __init__(self) -> None:
+        # Keyed by identity; the objects are kept so that no id is reused while cached.
+        self._done: dict[tuple[int, int, int], tuple[LineEvidence, GridObservation, LensDistortion, GridContrast]] = {}
+
+    def of(self, ev: LineEvidence, obs: GridObservation, lens: LensDistortion) -> GridContrast:
+        key = (id(ev), id(obs), id(lens))
+        if key not in self._done:
+            self._done[key] = (ev, obs, lens, grid_contrast(ev, obs.lattice, lens))
+        return self._done[key][3]
+
+
 def _best_fit(
-    ev: LineEvidence, lens0: LensDistortion, sizes: tuple[int, ...], heat: CornerHeat | None
+    ev: LineEvidence, lens0: LensDistortion, sizes: tuple[int, ...], heat: CornerHeat | None, contrasts: _Contrasts
 ) -> tuple[GridObservation, LensDistortion]:
     """The line search's fit, or a fit of the board the heatmap outlines where the search's is in doubt."""
     try:
@@ -131,14 +148,7 @@ def _best_fit(
     attempt_good = attempt is not None and attempt.good
     if heat is None:
         return found
-    contrasts: dict[int, GridContrast] = {}
-
-    def contrast_of(obs: GridObservation, lens: LensDistortion) -> GridContrast:
-        """Each fit's lines are measured once, however often it is judged."""
-        if id(obs) not in contrasts:
-            contrasts[id(obs)] = grid_contrast(ev, obs.lattice, lens)
-        return contrasts[id(obs)]
-
+    contrast_of = partial(contrasts.of, ev)
     if found is not None and sees_corners(*found, heat) and (
             attempt_good or _rejection(found[0], contrast_of(*found), True, lenient=False) is None):
         return found
@@ -172,8 +182,8 @@ def _support(obs: GridObservation, contrast: GridContrast, lens: LensDistortion,
     return corner_heat(obs, lens, heat) + _OBSERVED_WEIGHT * obs.observed_fraction * clean
 
 
-def _accept(obs: GridObservation, ev: LineEvidence, lens: LensDistortion, corners_seen: bool) -> None:
-    reason = _rejection(obs, grid_contrast(ev, obs.lattice, lens), corners_seen)
+def _accept(obs: GridObservation, contrast: GridContrast, corners_seen: bool) -> None:
+    reason = _rejection(obs, contrast, corners_seen)
     if reason is not None:
         raise NoBoardError(f"no board found: {reason}")
 
