@@ -107,6 +107,14 @@ class CornerHeat:
                 out[k] = float(self.heat[max(y - 1, 0):y + 2, max(x - 1, 0):x + 2].max())
         return out
 
+    def value_at(self, points: np.ndarray) -> np.ndarray:
+        """The heatmap interpolated at each frame point (0 outside the map): unlike `level_at`,
+        it tells apart points a grid spacing apart on a board far from the camera."""
+        cells = input_to_cell(self.box.to_input(points), self.stride).astype(np.float32).reshape(-1, 1, 2)
+        values = cv2.remap(self.heat.astype(np.float32), cells[..., 0], cells[..., 1], cv2.INTER_LINEAR,
+                           borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+        return values.reshape(-1).astype(np.float64)
+
 
 class CornerModel:
     def __init__(self, model: TFLiteModel) -> None:

@@ -6,7 +6,8 @@ and it settles on a 9x9 or 13x13 part of a bigger grid, one line off, or on
 no board. The corner finder (`corner_model`) sees the board as a whole but
 places its corners only to a spacing or so. Three fits use it (`heat_fits`):
 the search's own lattice re-indexed to the board the heatmap outlines
-(`reframed_fit`), the search run again from the heatmap's quadrilateral
+(`reframed_fit`) and to the board whose corners the heatmap rates highest
+(`placed_fit`), the search run again from the heatmap's quadrilateral
 (`search.quad_search`), and a lattice of each size started from the
 heatmap's four corners, as they are and aligned as a whole on the lines
 (`guided_fit`, `align`), also with one corner put where its neighbours' edge lines
@@ -79,7 +80,8 @@ def heat_fits(
 ) -> list[tuple[GridObservation, LensDistortion]]:
     """Fits of the board the heatmap outlines: the line search run again with the
     perspective taken from the heatmap's corners, each search's lattice (that and
-    `found`, the first search's) re-indexed to the heatmap's board, and a lattice
+    `found`, the first search's) re-indexed to the heatmap's board and placed where the
+    heatmap rates its corners highest, and a lattice
     started from the heatmap's corners alone, or, where the heatmap does not see that
     lattice's corners, from each set of four peaks with one of the next peaks in place of
     one of the four strongest, and from the four with one corner placed where its
@@ -99,6 +101,9 @@ def heat_fits(
         reframed = reframed_fit(ev, obs, lens, heat, points, sizes)
         if reframed is not None:
             fits.append((reframed, lens))
+        placed = placed_fit(ev, obs, lens, heat, sizes)
+        if placed is not None:
+            fits.append((placed, lens))
     if not search_again:
         return fits
     guided = guided_fit(ev, lens0, heat, points, sizes)
@@ -173,13 +178,46 @@ def reframed_fit(
         misfit = float(np.linalg.norm(quad - unit - start, axis=1).max())
         if misfit > _REFRAME_MISFIT:
             continue
-        again = refine(ev, obs.lattice.shifted(int(start[0]), int(start[1]), n), lens, windows=(0.3, 0.2, 0.12))
+        # The search's own board needs no measuring again.
+        same = n == obs.lattice.size and not start.any()
+        again = obs if same else refine(ev, obs.lattice.shifted(int(start[0]), int(start[1]), n), lens,
+                                        windows=(0.3, 0.2, 0.12))
         if again is None or not grid_contrast(ev, again.lattice, lens).is_grid(sees_corners(again, lens, heat)):
             continue
         # The size whose corners the heatmap's meet best.
         if best is None or misfit < best[0]:
             best = (misfit, again)
     return None if best is None else best[1]
+
+
+def placed_fit(
+    ev: LineEvidence, obs: GridObservation, lens: LensDistortion, heat: CornerHeat, sizes: tuple[int, ...],
+) -> GridObservation | None:
+    """The line search's lattice extended (or moved a line) to the board whose corners the heatmap
+    rates highest, or None when that makes no grid.
+
+    Unlike `reframed_fit` it needs no heatmap peak at each corner: a corner under a hand or
+    among crowded stones peaks weakly, a peak on a bowl outranks it, and the peaks then
+    outline no board; the heatmap is still higher at the true corners than at any other
+    placement's. Read between cells, since on a far board the next placement's corners lie
+    within the cell the true ones do."""
+    m = obs.lattice.size
+    best: tuple[float, tuple[int, int, int]] | None = None
+    for n in sizes:
+        if n < m:
+            continue
+        for c0 in range(-(n - m) - 1, 2):
+            for r0 in range(-(n - m) - 1, 2):
+                level = float(heat.value_at(lens.distort_points(obs.lattice.shifted(c0, r0, n).corners())).sum())
+                if best is None or level > best[0]:
+                    best = (level, (c0, r0, n))
+    # Where that is the search's own board, the search's fit stands for it already.
+    if best is None or best[1] == (0, 0, m):
+        return None
+    again = refine(ev, obs.lattice.shifted(*best[1]), lens, windows=(0.3, 0.2, 0.12))
+    if again is None or not grid_contrast(ev, again.lattice, lens).is_grid(sees_corners(again, lens, heat)):
+        return None
+    return again
 
 
 def _corner_levels(obs: GridObservation, lens: LensDistortion, heat: CornerHeat) -> np.ndarray:

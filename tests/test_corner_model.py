@@ -73,6 +73,20 @@ def test_heat_is_read_at_frame_points() -> None:
     assert levels[1] == 0.0
 
 
+def test_heat_is_interpolated_between_cells() -> None:
+    box = Letterbox(0.4, (0.0, 32.0))
+    peak = input_to_cell(box.to_input(np.array([[320.0, 240.0]])), 4)[0]
+    heat = CornerHeat(_gaussian((64, 64), [tuple(peak)], [0.8]), box, 4)
+    # The first two 6 px apart, a far board's grid spacing: within one cell of each other here.
+    points = np.array([[322.0, 240.0], [328.0, 240.0], [340.0, 240.0], [5000.0, 5000.0]])
+    values = heat.value_at(points)
+    assert values[0] > values[1] > values[2] > 0.0
+    assert values[3] == 0.0
+    # Where `level_at` gives both the same cell's neighbourhood.
+    level = heat.level_at(points[:2])
+    assert level[0] == level[1]
+
+
 def _obs(corners: np.ndarray, size: int) -> GridObservation:
     lattice = lattice_from_corners(corners, size, LensDistortion.none_for(640, 480))
     empty = np.zeros((0,))
@@ -179,14 +193,25 @@ almost none of its length at the working scale while the other shows on nearly a
 was found, or a 13x13 part of the 19x19 grid."""
 
 
+EXTENT_FROM_HEAT = ((43_000_195, 13), (44_000_099, 13), (44_000_250, 13))
+"""Renders of sets looked at while tuning where the line search finds a 9x9 part of the 13x13
+grid and one heatmap peak lies 4 to 6 spacings from its corner, beside the board: the four
+peaks outline no board."""
+
+
+def _stored(seed: int) -> np.ndarray:
+    """The render of `seed` as the rendered sets store it."""
+    frame, _, _ = _render(seed)
+    return cv2.imdecode(cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, 95])[1], cv2.IMREAD_COLOR)
+
+
 def _found(seed: int, size: int, corner_model) -> float:
     """Corner error in spacings of the board found in the render of `seed`, stored as the set stores it."""
     from calibration.find import find_board
 
-    frame, truth, drawn = _render(seed)
+    _, truth, drawn = _render(seed)
     assert drawn == size
-    image = cv2.imdecode(cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, 95])[1], cv2.IMREAD_COLOR)
-    fit = find_board(image, corner_model=corner_model)
+    fit = find_board(_stored(seed), corner_model=corner_model)
     assert fit.size == size
     return _corner_error(fit.corners, truth, size)
 
@@ -201,10 +226,10 @@ def test_corner_model_puts_right_what_the_line_search_gets_wrong(name: str, size
     from calibration.find import find_board
     from edge.errors import NoBoardError
 
-    frame, truth, drawn = _render(32_000_000 + int(name.split("_")[1]))
+    seed = 32_000_000 + int(name.split("_")[1])
+    _, truth, drawn = _render(seed)
     assert drawn == size
-    # Stored as the set stores it.
-    image = cv2.imdecode(cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, 95])[1], cv2.IMREAD_COLOR)
+    image = _stored(seed)
     try:
         alone = find_board(image)
         assert alone.size != size or _corner_error(alone.corners, truth, size) > 0.3
@@ -225,6 +250,21 @@ def test_boards_whose_heatmap_corners_are_off_are_found(seed: int, size: int, he
     frame, truth, _ = _render(seed)
     points, _ = corner_model.heatmap(frame).peaks()
     assert _corner_error(points, truth, size) > heat_off
+    assert _found(seed, size, corner_model) < 0.3
+
+
+@pytest.mark.parametrize("seed,size", EXTENT_FROM_HEAT)
+def test_the_search_lattice_is_extended_to_where_the_heatmap_rates_the_corners_highest(
+    seed: int, size: int, corner_model
+) -> None:
+    from calibration.evidence import line_evidence
+    from calibration.search import best_search
+
+    frame, truth, _ = _render(seed)
+    lens = LensDistortion.none_for(frame.shape[1], frame.shape[0])
+    assert best_search(line_evidence(_stored(seed)), lens, (9, 13, 19)).obs.lattice.size < size
+    points, _ = corner_model.heatmap(frame).peaks()
+    assert _corner_error(points, truth, size) > 4.0
     assert _found(seed, size, corner_model) < 0.3
 
 
