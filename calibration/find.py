@@ -38,10 +38,10 @@ _MAX_ERROR_SPACINGS = 0.12
 _MIN_OBSERVED = 0.35
 """Fraction of intersections that must be measured for the fit to count."""
 _MIN_OBSERVED_CORNERS_SEEN = 0.15
-"""The same where the corner finder sees the fit's four corners and the lines lie on the
-lattice as clearly as a fit without them needs: blur leaves few crossings measurable, and the
-corners are evidence texture cannot fake. Not where the lines are faint too: two relaxations
-together let a wrong board in."""
+"""The same where the corner finder sees the fit's four corners and the lines lie clearly on the
+lattice (`GridContrast.is_clear`): blur, crowded stones or a hand leave few crossings measurable,
+and the corners are evidence texture cannot fake. Faint lines pass only with next to nothing
+between them: faint lines and lines between together let a wrong board in."""
 
 
 @dataclass(frozen=True)
@@ -191,7 +191,7 @@ def _accept(obs: GridObservation, contrast: GridContrast, corners_seen: bool) ->
 def _rejection(obs: GridObservation, contrast: GridContrast, corners_seen: bool, lenient: bool = True) -> str | None:
     """Why the fit is not a grid (its lines not seen, or seen between the lattice's too), or None.
     `lenient`: few crossings measured will do where the corners are seen and the lines clear."""
-    clear = lenient and corners_seen and contrast.is_grid(corners_seen=False)
+    clear = lenient and corners_seen and contrast.is_clear()
     if obs.observed_fraction < (_MIN_OBSERVED_CORNERS_SEEN if clear else _MIN_OBSERVED):
         return f"only {obs.observed_fraction:.0%} of the grid intersections could be seen"
     if not obs.error_px <= _MAX_ERROR_SPACINGS * obs.lattice.mean_spacing():

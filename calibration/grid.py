@@ -306,6 +306,12 @@ class GridContrast:
         seen, ratio = (0.15, 2.0) if corners_seen else (0.25, 2.5)
         return self.seen >= seen and self.seen >= ratio * self.between
 
+    def is_clear(self) -> bool:
+        """Whether the lines lie on the lattice clearly enough to stand for a fit with few crossings
+        measured: as a grid without the corner finder's support, or, where stones or a hand hide
+        most of them, less of them with next to nothing between."""
+        return self.is_grid(corners_seen=False) or (self.seen >= 0.12 and self.seen >= 4.0 * self.between)
+
 
 @dataclass(frozen=True)
 class _Family:
