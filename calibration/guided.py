@@ -198,9 +198,9 @@ def placed_fit(
 
     Unlike `reframed_fit` it needs no heatmap peak at each corner: a corner under a hand or
     among crowded stones peaks weakly, a peak on a bowl outranks it, and the peaks then
-    outline no board; the heatmap is still higher at the true corners than at any other
-    placement's. Read between cells, since on a far board the next placement's corners lie
-    within the cell the true ones do."""
+    outline no board, while the heatmap summed over the four true corners mostly still outscores
+    every other placement's. Read between cells, since on a far board the next placement's
+    corners lie within the cell the true ones do."""
     m = obs.lattice.size
     best: tuple[float, tuple[int, int, int]] | None = None
     for n in sizes:

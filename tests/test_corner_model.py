@@ -212,9 +212,8 @@ grid and one heatmap peak lies 4 to 6 spacings from its corner, beside the board
 peaks outline no board."""
 
 
-def _stored(seed: int) -> np.ndarray:
-    """The render of `seed` as the rendered sets store it."""
-    frame, _, _ = _render(seed)
+def _stored(frame: np.ndarray) -> np.ndarray:
+    """A render as the rendered sets store it."""
     return cv2.imdecode(cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, 95])[1], cv2.IMREAD_COLOR)
 
 
@@ -222,9 +221,9 @@ def _found(seed: int, size: int, corner_model) -> float:
     """Corner error in spacings of the board found in the render of `seed`, stored as the set stores it."""
     from calibration.find import find_board
 
-    _, truth, drawn = _render(seed)
+    frame, truth, drawn = _render(seed)
     assert drawn == size
-    fit = find_board(_stored(seed), corner_model=corner_model)
+    fit = find_board(_stored(frame), corner_model=corner_model)
     assert fit.size == size
     return _corner_error(fit.corners, truth, size)
 
@@ -239,10 +238,9 @@ def test_corner_model_puts_right_what_the_line_search_gets_wrong(name: str, size
     from calibration.find import find_board
     from edge.errors import NoBoardError
 
-    seed = 32_000_000 + int(name.split("_")[1])
-    _, truth, drawn = _render(seed)
+    frame, truth, drawn = _render(32_000_000 + int(name.split("_")[1]))
     assert drawn == size
-    image = _stored(seed)
+    image = _stored(frame)
     try:
         alone = find_board(image)
         assert alone.size != size or _corner_error(alone.corners, truth, size) > 0.3
@@ -275,7 +273,7 @@ def test_the_search_lattice_is_extended_to_where_the_heatmap_rates_the_corners_h
 
     frame, truth, _ = _render(seed)
     lens = LensDistortion.none_for(frame.shape[1], frame.shape[0])
-    assert best_search(line_evidence(_stored(seed)), lens, (9, 13, 19)).obs.lattice.size < size
+    assert best_search(line_evidence(_stored(frame)), lens, (9, 13, 19)).obs.lattice.size < size
     points, _ = corner_model.heatmap(frame).peaks()
     assert _corner_error(points, truth, size) > 4.0
     assert _found(seed, size, corner_model) < 0.3
