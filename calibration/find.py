@@ -17,7 +17,7 @@ import numpy as np
 from calibration.corner_model import CornerHeat, CornerModel
 from calibration.corners import is_clockwise
 from calibration.evidence import WORK_PX, LineEvidence, line_evidence
-from calibration.grid import GridContrast, GridObservation, Lattice, grid_contrast, refine
+from calibration.grid import ContrastCache, GridContrast, GridObservation, Lattice, refine
 from calibration.guided import (
     PREFER_MARGIN,
     corner_heat,
@@ -86,7 +86,7 @@ def find_board(
     w, h = ev.original_size
     lens0 = LensDistortion.none_for(w, h)
     heat = corner_model.heatmap(image) if corner_model is not None else None
-    contrasts = _Contrasts()
+    contrasts = ContrastCache()
     obs, lens = _best_fit(ev, lens0, sizes, heat, contrasts)
     if ev.scale < 1.0:
         # Big images: the last word goes to a finer copy, where the outer grid
@@ -119,23 +119,8 @@ def find_board(
     )
 
 
-class _Contrasts:
-    """Each fit's lines measured once, however often it is judged: measuring both scales of
-    every family is a good part of board finding's time."""
-
-    def __init__(self) -> None:
-        # Keyed by identity; the objects are kept so that no id is reused while cached.
-        self._done: dict[tuple[int, int, int], tuple[LineEvidence, GridObservation, LensDistortion, GridContrast]] = {}
-
-    def of(self, ev: LineEvidence, obs: GridObservation, lens: LensDistortion) -> GridContrast:
-        key = (id(ev), id(obs), id(lens))
-        if key not in self._done:
-            self._done[key] = (ev, obs, lens, grid_contrast(ev, obs.lattice, lens))
-        return self._done[key][3]
-
-
 def _best_fit(
-    ev: LineEvidence, lens0: LensDistortion, sizes: tuple[int, ...], heat: CornerHeat | None, contrasts: _Contrasts
+    ev: LineEvidence, lens0: LensDistortion, sizes: tuple[int, ...], heat: CornerHeat | None, contrasts: ContrastCache
 ) -> tuple[GridObservation, LensDistortion]:
     """The line search's fit, or a fit of the board the heatmap outlines where the search's is in doubt."""
     try:
@@ -157,7 +142,7 @@ def _best_fit(
     # doubt (a 9x9 part of a 13x13 grid): it competes with itself re-indexed to that board.
     # Of the fits that pass for a grid, the one best borne out.
     candidates = [
-        (obs, lens) for obs, lens in heat_fits(ev, lens0, heat, sizes, found, search_again=not attempt_good)
+        (obs, lens) for obs, lens in heat_fits(ev, lens0, heat, sizes, found, contrasts, search_again=not attempt_good)
         if _rejection(obs, contrast_of(obs, lens), sees_corners(obs, lens, heat)) is None
     ]
     if not candidates:

@@ -362,6 +362,21 @@ def grid_contrast(evidence: LineEvidence, lattice: Lattice, lens: LensDistortion
     return GridContrast(float(np.mean([f.seen for f in families])), float(np.mean([f.between for f in families])))
 
 
+class ContrastCache:
+    """Each fit's lines measured once (`grid_contrast`), however often it is judged: measuring
+    both scales of every family is a good part of board finding's time."""
+
+    def __init__(self) -> None:
+        # Keyed by identity; the objects are kept so that no id is reused while cached.
+        self._done: dict[tuple[int, int, int], tuple[LineEvidence, GridObservation, LensDistortion, GridContrast]] = {}
+
+    def of(self, evidence: LineEvidence, obs: GridObservation, lens: LensDistortion) -> GridContrast:
+        key = (id(evidence), id(obs), id(lens))
+        if key not in self._done:
+            self._done[key] = (evidence, obs, lens, grid_contrast(evidence, obs.lattice, lens))
+        return self._done[key][3]
+
+
 def observe(
     evidence: LineEvidence,
     lattice: Lattice,

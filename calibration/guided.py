@@ -27,7 +27,7 @@ from calibration.complete import complete_corner
 from calibration.corner_model import CornerHeat
 from calibration.corners import is_convex_quad, order_corners
 from calibration.evidence import LineEvidence
-from calibration.grid import GridObservation, Lattice, apply_homography, grid_contrast, refine
+from calibration.grid import ContrastCache, GridObservation, Lattice, apply_homography, refine
 from calibration.lens import LensDistortion
 from calibration.search import quad_search
 from edge.errors import NoBoardError
@@ -76,7 +76,7 @@ def lattice_from_corners(corners: np.ndarray, size: int, lens: LensDistortion) -
 
 def heat_fits(
     ev: LineEvidence, lens0: LensDistortion, heat: CornerHeat, sizes: tuple[int, ...],
-    found: tuple[GridObservation, LensDistortion] | None, search_again: bool = True,
+    found: tuple[GridObservation, LensDistortion] | None, contrasts: ContrastCache, search_again: bool = True,
 ) -> list[tuple[GridObservation, LensDistortion]]:
     """Fits of the board the heatmap outlines: the line search run again with the
     perspective taken from the heatmap's corners, each search's lattice (that and
@@ -98,29 +98,30 @@ def heat_fits(
             pass
     fits = list(searched)
     for obs, lens in searched:
-        reframed = reframed_fit(ev, obs, lens, heat, points, sizes)
+        reframed = reframed_fit(ev, obs, lens, heat, points, sizes, contrasts)
         if reframed is not None:
             fits.append((reframed, lens))
-        placed = placed_fit(ev, obs, lens, heat, sizes)
+        placed = placed_fit(ev, obs, lens, heat, sizes, contrasts)
         if placed is not None:
             fits.append((placed, lens))
     if not search_again:
         return fits
-    guided = guided_fit(ev, lens0, heat, points, sizes)
+    guided = guided_fit(ev, lens0, heat, points, sizes, contrasts)
     if guided is not None:
         fits.append((guided, lens0))
     if guided is None or not sees_corners(guided, lens0, heat):
         outline = order_corners(points)
         completed = [complete_corner(ev, outline, i) for i in range(4)]
         for quad in _alternative_quads(heat) + [c for c in completed if c is not None]:
-            alternative = guided_fit(ev, lens0, heat, quad, sizes)
+            alternative = guided_fit(ev, lens0, heat, quad, sizes, contrasts)
             if alternative is not None:
                 fits.append((alternative, lens0))
     return fits
 
 
 def guided_fit(
-    ev: LineEvidence, lens: LensDistortion, heat: CornerHeat, points: np.ndarray, sizes: tuple[int, ...]
+    ev: LineEvidence, lens: LensDistortion, heat: CornerHeat, points: np.ndarray, sizes: tuple[int, ...],
+    contrasts: ContrastCache,
 ) -> GridObservation | None:
     """The best grid fit started from the heatmap's four corners `points`, or None when they make no board.
 
@@ -138,7 +139,7 @@ def guided_fit(
             obs = refine(ev, start, lens, windows=windows)
             if obs is None or obs.lattice.size != n:
                 continue
-            contrast = grid_contrast(ev, obs.lattice, lens)
+            contrast = contrasts.of(ev, obs, lens)
             if not contrast.is_grid(sees_corners(obs, lens, heat)):
                 continue
             # Lines counted, not their share: a 9x9 lattice on a 13x13 board's outline has
@@ -151,7 +152,7 @@ def guided_fit(
 
 def reframed_fit(
     ev: LineEvidence, obs: GridObservation, lens: LensDistortion, heat: CornerHeat, points: np.ndarray,
-    sizes: tuple[int, ...],
+    sizes: tuple[int, ...], contrasts: ContrastCache,
 ) -> GridObservation | None:
     """The line search's lattice re-indexed to the board whose corners the heatmap shows.
 
@@ -182,7 +183,7 @@ def reframed_fit(
         same = n == obs.lattice.size and not start.any()
         again = obs if same else refine(ev, obs.lattice.shifted(int(start[0]), int(start[1]), n), lens,
                                         windows=(0.3, 0.2, 0.12))
-        if again is None or not grid_contrast(ev, again.lattice, lens).is_grid(sees_corners(again, lens, heat)):
+        if again is None or not contrasts.of(ev, again, lens).is_grid(sees_corners(again, lens, heat)):
             continue
         # The size whose corners the heatmap's meet best.
         if best is None or misfit < best[0]:
@@ -192,6 +193,7 @@ def reframed_fit(
 
 def placed_fit(
     ev: LineEvidence, obs: GridObservation, lens: LensDistortion, heat: CornerHeat, sizes: tuple[int, ...],
+    contrasts: ContrastCache,
 ) -> GridObservation | None:
     """The line search's lattice extended (or moved a line) to the board whose corners the heatmap
     rates highest, or None when that makes no grid.
@@ -215,7 +217,7 @@ def placed_fit(
     if best is None or best[1] == (0, 0, m):
         return None
     again = refine(ev, obs.lattice.shifted(*best[1]), lens, windows=(0.3, 0.2, 0.12))
-    if again is None or not grid_contrast(ev, again.lattice, lens).is_grid(sees_corners(again, lens, heat)):
+    if again is None or not contrasts.of(ev, again, lens).is_grid(sees_corners(again, lens, heat)):
         return None
     return again
 
