@@ -97,8 +97,17 @@ class CornerHeat:
         cells, levels = heatmap_peaks(self.heat, count)
         return self.box.to_frame(cell_to_input(cells, self.stride)), levels
 
-    def level_at(self, points: np.ndarray) -> np.ndarray:
-        """The heatmap's highest level within a cell of each frame point (0 outside the map)."""
+    def level_at(self, points: np.ndarray, reach_px: float | None = None) -> np.ndarray:
+        """The heatmap's highest level within a cell of each frame point (0 outside the map), or
+        within `reach_px` frame pixels where that is less than a cell: on a board far from the
+        camera the next line's corner lies within a cell of the true one."""
+        reach = 1.0 if reach_px is None else reach_px * self.box.scale / self.stride
+        if reach < 1.0:
+            steps = np.linspace(-reach, reach, 5)
+            offsets = np.array([(x, y) for x in steps for y in steps if x * x + y * y <= reach * reach + 1e-9])
+            pts = np.asarray(points, np.float64).reshape(-1, 1, 2)
+            around = pts + offsets[None] * (self.stride / self.box.scale)
+            return self.value_at(around.reshape(-1, 2)).reshape(len(pts), -1).max(axis=1)
         cells = np.rint(input_to_cell(self.box.to_input(points), self.stride)).astype(np.int64)
         h, w = self.heat.shape
         out = np.zeros(len(cells))

@@ -20,8 +20,10 @@ from calibration.evidence import WORK_PX, LineEvidence, line_evidence
 from calibration.grid import ContrastCache, GridContrast, GridObservation, Lattice, refine
 from calibration.guided import (
     PREFER_MARGIN,
+    confirms,
     corner_heat,
     heat_fits,
+    placed_fit,
     same_board,
     sees_corners,
 )
@@ -134,7 +136,7 @@ def _best_fit(
     if heat is None:
         return found
     contrast_of = partial(contrasts.of, ev)
-    if found is not None and sees_corners(*found, heat) and (
+    if found is not None and confirms(*found, heat, sizes) and (
             attempt_good or _rejection(found[0], contrast_of(*found), True, lenient=False) is None):
         return found
     # The heatmap does not see the search's board, or few of its crossings were measured: fit
@@ -151,6 +153,15 @@ def _best_fit(
         return found
     scores = [_support(obs, contrast_of(obs, lens), lens, heat) for obs, lens in candidates]
     best = int(np.argmax(scores))
+    # The winner may have settled a line off (a lattice started from corners a spacing or so
+    # off): moved to where the heatmap rates its corners highest, it competes once more.
+    placed = placed_fit(ev, *candidates[best], heat, sizes, contrasts)
+    if placed is not None:
+        moved = (placed, candidates[best][1])
+        if _rejection(placed, contrast_of(*moved), sees_corners(*moved, heat)) is None:
+            candidates.append(moved)
+            scores.append(_support(placed, contrast_of(*moved), moved[1], heat))
+            best = int(np.argmax(scores))
     if found is not None and (
             same_board(candidates[best][0], found[0])
             or scores[best] < _support(found[0], contrast_of(*found), found[1], heat) + PREFER_MARGIN):

@@ -30,6 +30,7 @@ from calibration.evidence import LineEvidence
 from calibration.grid import ContrastCache, GridObservation, Lattice, apply_homography, refine
 from calibration.lens import LensDistortion
 from calibration.search import quad_search
+from edge.board.position import BOARD_SIZES
 from edge.errors import NoBoardError
 
 SEEN_LEVEL = 0.3
@@ -195,14 +196,29 @@ def placed_fit(
     ev: LineEvidence, obs: GridObservation, lens: LensDistortion, heat: CornerHeat, sizes: tuple[int, ...],
     contrasts: ContrastCache,
 ) -> GridObservation | None:
-    """The line search's lattice extended (or moved a line) to the board whose corners the heatmap
-    rates highest, or None when that makes no grid.
+    """A fit's lattice (the line search's, or the competition's winner) extended or moved a line to
+    the board whose corners the heatmap rates highest, or None when that makes no grid.
 
     Unlike `reframed_fit` it needs no heatmap peak at each corner: a corner under a hand or
     among crowded stones peaks weakly, a peak on a bowl outranks it, and the peaks then
     outline no board, while the heatmap summed over the four true corners mostly still outscores
     every other placement's. Read between cells, since on a far board the next placement's
     corners lie within the cell the true ones do."""
+    place = best_placement(obs, lens, heat, sizes)
+    # Where that is the fit's own board, the fit stands for it already.
+    if place is None or place == (0, 0, obs.lattice.size):
+        return None
+    again = refine(ev, obs.lattice.shifted(*place), lens, windows=(0.3, 0.2, 0.12))
+    if again is None or not contrasts.of(ev, again, lens).is_grid(sees_corners(again, lens, heat)):
+        return None
+    return again
+
+
+def best_placement(
+    obs: GridObservation, lens: LensDistortion, heat: CornerHeat, sizes: tuple[int, ...]
+) -> tuple[int, int, int] | None:
+    """(first column, first row, size) of the board containing the fit's lattice, or the lattice
+    moved a line, whose corners the heatmap rates highest (read between cells)."""
     m = obs.lattice.size
     best: tuple[float, tuple[int, int, int]] | None = None
     for n in sizes:
@@ -213,27 +229,26 @@ def placed_fit(
                 level = float(heat.value_at(lens.distort_points(obs.lattice.shifted(c0, r0, n).corners())).sum())
                 if best is None or level > best[0]:
                     best = (level, (c0, r0, n))
-    # Where that is the search's own board, the search's fit stands for it already.
-    if best is None or best[1] == (0, 0, m):
-        return None
-    again = refine(ev, obs.lattice.shifted(*best[1]), lens, windows=(0.3, 0.2, 0.12))
-    if again is None or not contrasts.of(ev, again, lens).is_grid(sees_corners(again, lens, heat)):
-        return None
-    return again
-
-
-def _corner_levels(obs: GridObservation, lens: LensDistortion, heat: CornerHeat) -> np.ndarray:
-    return heat.level_at(lens.distort_points(obs.lattice.corners()))
+    return None if best is None else best[1]
 
 
 def corner_heat(obs: GridObservation, lens: LensDistortion, heat: CornerHeat) -> float:
-    """Summed heatmap level at a fit's four outer corners (0..4)."""
-    return float(_corner_levels(obs, lens, heat).sum())
+    """Summed heatmap level at a fit's four outer corners (0..4), each the highest within half the
+    spacing a 19x19 grid would have on the fit's outline: fits a line apart compete, and the next
+    line's corner must not count as this one; fits of one outline read it alike, whatever their size."""
+    finest = obs.lattice.mean_spacing() * (obs.lattice.size - 1) / (max(BOARD_SIZES) - 1)
+    return float(heat.level_at(lens.distort_points(obs.lattice.corners()), reach_px=finest / 2.0).sum())
 
 
 def sees_corners(obs: GridObservation, lens: LensDistortion, heat: CornerHeat) -> bool:
-    """Whether the heatmap confirms all four of a fit's outer corners."""
-    return bool(_corner_levels(obs, lens, heat).min() >= SEEN_LEVEL)
+    """Whether the heatmap confirms all four of a fit's outer corners (a level within a cell of each)."""
+    return bool(heat.level_at(lens.distort_points(obs.lattice.corners())).min() >= SEEN_LEVEL)
+
+
+def confirms(obs: GridObservation, lens: LensDistortion, heat: CornerHeat, sizes: tuple[int, ...]) -> bool:
+    """Whether the heatmap sees the search's board: its four corners, and no other placement of its
+    lattice rated higher (on a far board the corners a line off lie within the same cells)."""
+    return sees_corners(obs, lens, heat) and best_placement(obs, lens, heat, sizes) == (0, 0, obs.lattice.size)
 
 
 def same_board(a: GridObservation, b: GridObservation) -> bool:

@@ -85,6 +85,11 @@ def test_heat_is_interpolated_between_cells() -> None:
     # Where `level_at` gives both the same cell's neighbourhood.
     level = heat.level_at(points[:2])
     assert level[0] == level[1]
+    # Within a third of that spacing, the point beside the peak reaches it and the next does not.
+    near = heat.level_at(points, reach_px=2.0)
+    assert near[0] >= heat.value_at(np.array([[320.0, 240.0]]))[0]
+    assert near[0] > near[1] > near[2] > 0.0
+    assert near[3] == 0.0
 
 
 def test_faint_lines_are_clear_only_with_next_to_nothing_between() -> None:
@@ -175,12 +180,18 @@ be measured; a 9x9 part of it, every crossing measured, was read instead."""
 PART_OF_THE_GRID = ((41_000_057, 13),)
 """A render where the line search's 9x9 lattice looks clearly right on its own (a 9x9 part of
 the 13x13 grid, every crossing measured) and the heatmap sees the 13x13 board's corners."""
-SAME_OUTLINE = ((43_000_098, 13), (41_000_015, 13), (44_000_299, 13))
+SAME_OUTLINE = ((43_000_098, 13), (41_000_015, 13), (44_000_299, 13), (44_000_230, 19))
 """Renders where a wrong fit has the heatmap behind it as well: a 9x9 lattice over the 13x13
 board's outline (every crossing "measured", lines between its own), and a 13x13 lattice pulled
 a line off by a heatmap peak beside the board (a quarter of its crossings measured). On the
 third, a crowded board, the 9x9 lattice over the outline shows the same share of its lines as
-the 13x13 one (32%), and fewer lines."""
+the 13x13 one (32%), and fewer lines. On the fourth, a 9x9 lattice over a far 19x19 board's
+outline has its corners where the whole board's are, and a line near each of its crossings."""
+
+WINNER_A_LINE_OFF = ((32_000_109, 13), (43_000_264, 13))
+"""Renders of the tuning set and of a set looked at while tuning where the fit best borne out
+lay a line off (its last row or column beyond the board) until it was moved where the heatmap
+rates its corners highest."""
 
 
 HALF_A_SPACING_OFF = ((32_000_029, 19), (32_000_171, 13), (43_000_070, 19))
@@ -212,6 +223,12 @@ grid and one heatmap peak lies 4 to 6 spacings from its corner, beside the board
 peaks outline no board."""
 
 
+A_LINE_OFF = ((45_000_281, 19),)
+"""A render of a set looked at while tuning where the line search's 19x19 board lies a line off
+(a crowded edge row missed, a row beyond the board taken), on a board far enough that its
+corners still lie within a heatmap cell of the true ones."""
+
+
 def _stored(frame: np.ndarray) -> np.ndarray:
     """A render as the rendered sets store it."""
     return cv2.imdecode(cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, 95])[1], cv2.IMREAD_COLOR)
@@ -228,7 +245,7 @@ def _found(seed: int, size: int, corner_model) -> float:
     return _corner_error(fit.corners, truth, size)
 
 
-@pytest.mark.parametrize("seed,size", FEW_CROSSINGS + HIDDEN_LINES + PART_OF_THE_GRID + SAME_OUTLINE)
+@pytest.mark.parametrize("seed,size", FEW_CROSSINGS + HIDDEN_LINES + PART_OF_THE_GRID + SAME_OUTLINE + WINNER_A_LINE_OFF)
 def test_the_fit_best_borne_out_wins(seed: int, size: int, corner_model) -> None:
     assert _found(seed, size, corner_model) < 0.3
 
@@ -276,6 +293,24 @@ def test_the_search_lattice_is_extended_to_where_the_heatmap_rates_the_corners_h
     assert best_search(line_evidence(_stored(frame)), lens, (9, 13, 19)).obs.lattice.size < size
     points, _ = corner_model.heatmap(frame).peaks()
     assert _corner_error(points, truth, size) > 4.0
+    assert _found(seed, size, corner_model) < 0.3
+
+
+@pytest.mark.parametrize("seed,size", A_LINE_OFF)
+def test_a_board_a_line_off_is_told_apart_from_the_one_whose_corners_the_heatmap_sees(
+    seed: int, size: int, corner_model
+) -> None:
+    from calibration.evidence import line_evidence
+    from calibration.guided import sees_corners
+    from calibration.search import best_search
+
+    frame, truth, _ = _render(seed)
+    image = _stored(frame)
+    attempt = best_search(line_evidence(image), LensDistortion.none_for(frame.shape[1], frame.shape[0]), (9, 13, 19))
+    assert attempt.obs.lattice.size == size
+    assert 0.7 < _corner_error(attempt.lens.distort_points(attempt.obs.lattice.corners()), truth, size) < 1.5
+    # Read within a cell, the heatmap sees that board's corners too.
+    assert sees_corners(attempt.obs, attempt.lens, corner_model.heatmap(image))
     assert _found(seed, size, corner_model) < 0.3
 
 
