@@ -139,32 +139,36 @@ def _best_fit(
     if found is not None and confirms(*found, heat, sizes) and (
             attempt_good or _rejection(found[0], contrast_of(*found), True, lenient=False) is None):
         return found
+
+    def is_board(obs: GridObservation, lens: LensDistortion) -> bool:
+        return _rejection(obs, contrast_of(obs, lens), sees_corners(obs, lens, heat)) is None
+
+    def support(obs: GridObservation, lens: LensDistortion) -> float:
+        return _support(obs, contrast_of(obs, lens), lens, heat)
+
     # The heatmap does not see the search's board, or few of its crossings were measured: fit
     # the board the heatmap sees. Where the search's lines are clear, only its extent is in
     # doubt (a 9x9 part of a 13x13 grid): it competes with itself re-indexed to that board.
     # Of the fits that pass for a grid, the one best borne out.
     candidates = [
         (obs, lens) for obs, lens in heat_fits(ev, lens0, heat, sizes, found, contrasts, search_again=not attempt_good)
-        if _rejection(obs, contrast_of(obs, lens), sees_corners(obs, lens, heat)) is None
+        if is_board(obs, lens)
     ]
     if not candidates:
         if found is None:
             raise error
         return found
-    scores = [_support(obs, contrast_of(obs, lens), lens, heat) for obs, lens in candidates]
+    scores = [support(*fit) for fit in candidates]
     best = int(np.argmax(scores))
     # The winner may have settled a line off (a lattice started from corners a spacing or so
     # off): moved to where the heatmap rates its corners highest, it competes once more.
-    placed = placed_fit(ev, *candidates[best], heat, sizes, contrasts)
-    if placed is not None:
-        moved = (placed, candidates[best][1])
-        if _rejection(placed, contrast_of(*moved), sees_corners(*moved, heat)) is None:
-            candidates.append(moved)
-            scores.append(_support(placed, contrast_of(*moved), moved[1], heat))
-            best = int(np.argmax(scores))
-    if found is not None and (
-            same_board(candidates[best][0], found[0])
-            or scores[best] < _support(found[0], contrast_of(*found), found[1], heat) + PREFER_MARGIN):
+    lens = candidates[best][1]
+    placed = placed_fit(ev, candidates[best][0], lens, heat, sizes, contrasts)
+    if placed is not None and is_board(placed, lens):
+        candidates.append((placed, lens))
+        scores.append(support(placed, lens))
+        best = int(np.argmax(scores))
+    if found is not None and (same_board(candidates[best][0], found[0]) or scores[best] < support(*found) + PREFER_MARGIN):
         return found
     return candidates[best]
 

@@ -220,16 +220,16 @@ def best_placement(
     """(first column, first row, size) of the board containing the fit's lattice, or the lattice
     moved a line, whose corners the heatmap rates highest (read between cells)."""
     m = obs.lattice.size
-    best: tuple[float, tuple[int, int, int]] | None = None
-    for n in sizes:
-        if n < m:
-            continue
-        for c0 in range(-(n - m) - 1, 2):
-            for r0 in range(-(n - m) - 1, 2):
-                level = float(heat.value_at(lens.distort_points(obs.lattice.shifted(c0, r0, n).corners())).sum())
-                if best is None or level > best[0]:
-                    best = (level, (c0, r0, n))
-    return None if best is None else best[1]
+    places = [(c0, r0, n) for n in sizes if n >= m for c0 in range(-(n - m) - 1, 2) for r0 in range(-(n - m) - 1, 2)]
+    if not places:
+        return None
+    # Every placement's four corners in the lattice's own coordinates, read in one pass.
+    c0, r0, last = (np.array(v, np.float64) for v in zip(*places))
+    last -= 1.0
+    corners = np.stack([np.stack(xy, axis=-1) for xy in
+                        ((c0, r0), (c0 + last, r0), (c0 + last, r0 + last), (c0, r0 + last))], axis=1)
+    levels = heat.value_at(lens.distort_points(obs.lattice.map(corners.reshape(-1, 2)))).reshape(-1, 4).sum(axis=1)
+    return places[int(np.argmax(levels))]
 
 
 def corner_heat(obs: GridObservation, lens: LensDistortion, heat: CornerHeat) -> float:

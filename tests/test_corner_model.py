@@ -10,6 +10,7 @@ from calibration.corner_model import CornerHeat, Letterbox, cell_to_input, heatm
 from calibration.guided import lattice_from_corners, same_board
 from calibration.grid import GridObservation
 from calibration.lens import LensDistortion
+from calibration.search import Attempt, best_search
 
 
 def test_letterbox_maps_frame_points_into_the_square_and_back() -> None:
@@ -234,6 +235,13 @@ def _stored(frame: np.ndarray) -> np.ndarray:
     return cv2.imdecode(cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, 95])[1], cv2.IMREAD_COLOR)
 
 
+def _searched(frame: np.ndarray) -> Attempt:
+    """The line search's attempt on a render stored as the sets store it."""
+    from calibration.evidence import line_evidence
+
+    return best_search(line_evidence(_stored(frame)), LensDistortion.none_for(frame.shape[1], frame.shape[0]), (9, 13, 19))
+
+
 def _found(seed: int, size: int, corner_model) -> float:
     """Corner error in spacings of the board found in the render of `seed`, stored as the set stores it."""
     from calibration.find import find_board
@@ -285,12 +293,8 @@ def test_boards_whose_heatmap_corners_are_off_are_found(seed: int, size: int, he
 def test_the_search_lattice_is_extended_to_where_the_heatmap_rates_the_corners_highest(
     seed: int, size: int, corner_model
 ) -> None:
-    from calibration.evidence import line_evidence
-    from calibration.search import best_search
-
     frame, truth, _ = _render(seed)
-    lens = LensDistortion.none_for(frame.shape[1], frame.shape[0])
-    assert best_search(line_evidence(_stored(frame)), lens, (9, 13, 19)).obs.lattice.size < size
+    assert _searched(frame).obs.lattice.size < size
     points, _ = corner_model.heatmap(frame).peaks()
     assert _corner_error(points, truth, size) > 4.0
     assert _found(seed, size, corner_model) < 0.3
@@ -300,17 +304,14 @@ def test_the_search_lattice_is_extended_to_where_the_heatmap_rates_the_corners_h
 def test_a_board_a_line_off_is_told_apart_from_the_one_whose_corners_the_heatmap_sees(
     seed: int, size: int, corner_model
 ) -> None:
-    from calibration.evidence import line_evidence
     from calibration.guided import sees_corners
-    from calibration.search import best_search
 
     frame, truth, _ = _render(seed)
-    image = _stored(frame)
-    attempt = best_search(line_evidence(image), LensDistortion.none_for(frame.shape[1], frame.shape[0]), (9, 13, 19))
+    attempt = _searched(frame)
     assert attempt.obs.lattice.size == size
     assert 0.7 < _corner_error(attempt.lens.distort_points(attempt.obs.lattice.corners()), truth, size) < 1.5
     # Read within a cell, the heatmap sees that board's corners too.
-    assert sees_corners(attempt.obs, attempt.lens, corner_model.heatmap(image))
+    assert sees_corners(attempt.obs, attempt.lens, corner_model.heatmap(_stored(frame)))
     assert _found(seed, size, corner_model) < 0.3
 
 
