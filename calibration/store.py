@@ -51,7 +51,8 @@ class Calibration:
     grid_fit_error_px: float | None
     """RMS px between fitted and observed intersections; None when it could not be measured."""
     method: str = "auto"
-    """"auto" (found in the image) or "manual" (--corners)."""
+    """"auto" (found by its lines), "stones" (outlined by the corner model, placed by its
+    stones: `edge.photo`) or "manual" (--corners)."""
     straightness_before_px: float | None = None
     straightness_after_px: float | None = None
     created: str = ""
@@ -89,8 +90,9 @@ class Calibration:
         source: str,
         lens: LensDistortion | None = None,
         grid_fit_error_px: float | None = None,
+        method: str = "manual",
     ) -> "Calibration":
-        """A calibration from corners given by hand (camera pixels, already ordered)."""
+        """A calibration from corners given by hand or by `method` (camera pixels, already ordered)."""
         w, h = image_size
         lens = lens or LensDistortion.none_for(w, h)
         corners = np.asarray(corners, dtype=np.float64).reshape(4, 2)
@@ -102,7 +104,7 @@ class Calibration:
             lens=lens,
             homography=_unit_homography(lens.undistort_points(corners)),
             grid_fit_error_px=grid_fit_error_px,
-            method="manual",
+            method=method,
             created=_now(),
         )
 

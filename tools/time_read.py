@@ -20,9 +20,9 @@ import numpy as np
 from calibration.corner_model import CornerModel
 from edge.capture.folder import IMAGE_SUFFIXES
 from edge.capture.still import read_image
-from edge.cli.read import calibrate_image
 from edge.detect.detector import DEFAULT_MODEL, StoneDetector
 from edge.errors import GobanError
+from edge.photo import read_photo
 from edge.reading import BoardReader
 
 
@@ -42,8 +42,7 @@ def main(argv: list[str] | None = None) -> int:
             for label, model in (("with corner finder", corner_model), ("line search only", None)):
                 start = time.perf_counter()
                 try:
-                    cal = calibrate_image(image, None, None, str(path), model)
-                    reader.read(image, cal, cal.board_size)
+                    read_photo(image, reader, None, model, str(path))
                 except GobanError:
                     pass  # a board not found still costs the search
                 times.setdefault((size, label), []).append((time.perf_counter() - start) * 1000)

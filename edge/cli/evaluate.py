@@ -10,10 +10,10 @@ from calibration.corner_model import CornerModel
 from calibration.corners import order_corners
 from calibration.store import Calibration
 from edge.capture.still import read_image
-from edge.cli.read import calibrate_image
 from edge.detect.detector import DEFAULT_MODEL, StoneDetector
 from edge.evaluation import command
 from edge.evaluation.samples import ImageBox, KnownBoard, Prediction, Reader
+from edge.photo import read_photo
 from edge.reading import BoardReader
 
 
@@ -34,12 +34,12 @@ def make_reader(model: Path | None) -> Reader:
     def read(path: Path, board: KnownBoard | None) -> Prediction:
         image = read_image(path)
         if board is None:
-            calibration = calibrate_image(image, None, None, str(path), corner_model())
+            calibration, result = read_photo(image, reader, None, corner_model(), str(path))
         else:
             height, width = image.shape[:2]
             corners = order_corners(board.corners)
             calibration = Calibration.from_corners(corners, board.size, (width, height), str(path))
-        result = reader.read(image, calibration, calibration.board_size)
+            result = reader.read(image, calibration, calibration.board_size)
         boxes = reader.image_boxes(result.detections, calibration)
         return Prediction(
             position=result.reading.position,

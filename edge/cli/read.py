@@ -1,6 +1,6 @@
 """`goban-edge read IMAGE`: the whole reading path for one photo.
 
-Finds the board (or takes `--corners`), rectifies it, detects the stones,
+Finds the board (or takes `--corners`; see `edge.photo`), rectifies it, detects the stones,
 maps them to intersections and prints the position: an ASCII diagram, or one
 JSON object with `--json`. Exit 0 on success, 2 for bad input, 3 when no board
 is found.
@@ -12,13 +12,15 @@ import argparse
 import json
 from pathlib import Path
 
+import numpy as np
+
 from calibration.corner_model import CornerModel
 from calibration.corners import corners_from_arg
-from calibration.find import find_board
 from calibration.store import Calibration
 from edge.capture.still import read_image
 from edge.cli.args import board_size
 from edge.detect.detector import DEFAULT_MODEL, StoneDetector
+from edge.photo import Read, read_photo
 from edge.reading import BoardReader
 
 
@@ -35,24 +37,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=run)
 
 
-def calibrate_image(
-    image, size: int | None, corners_text: str | None, source: str, corner_model: CornerModel | None = None
-) -> Calibration:
-    """A calibration for one image: from given corners, or found automatically (helped by `corner_model`)."""
+def locate_and_read(image: np.ndarray, reader: BoardReader, size: int | None, corners_text: str | None,
+                    source: str, corner_model: CornerModel | None) -> Read:
+    """One image's calibration and reading: from given corners, or found automatically (`edge.photo`)."""
+    if not corners_text:
+        return read_photo(image, reader, size, corner_model, source)
     height, width = image.shape[:2]
-    if corners_text:
-        corners = corners_from_arg(corners_text, (width, height))
-        return Calibration.from_corners(corners, size or 19, (width, height), source)
-    return Calibration.from_fit(find_board(image, size, corner_model=corner_model), source)
+    corners = corners_from_arg(corners_text, (width, height))
+    calibration = Calibration.from_corners(corners, size or 19, (width, height), source)
+    return calibration, reader.read(image, calibration, calibration.board_size)
 
 
 def run(args: argparse.Namespace) -> int:
     image = read_image(args.image, args.exif)
-    corner_model = None if args.corners else CornerModel.load()
-    calibration = calibrate_image(image, args.size, args.corners, str(args.image), corner_model)
     reader = BoardReader(StoneDetector.load(args.model, delegate=args.delegate, threads=args.threads,
                                             score_threshold=0.1))
-    result = reader.read(image, calibration, calibration.board_size)
+    corner_model = None if args.corners else CornerModel.load()
+    calibration, result = locate_and_read(image, reader, args.size, args.corners, str(args.image), corner_model)
     reading = result.reading
     if args.json:
         print(json.dumps({

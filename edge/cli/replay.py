@@ -26,7 +26,7 @@ from edge.capture.base import Frame
 from edge.capture.folder import FolderSource
 from edge.capture.opencv import OpenCvSource
 from edge.cli.args import board_size
-from edge.cli.read import calibrate_image
+from edge.cli.read import locate_and_read
 from edge.config import AppConfig
 from edge.config.load import game_config
 from edge.config.model import GameSection
@@ -37,6 +37,7 @@ from edge.game.config import GameConfig
 from edge.game.events import GameEvent
 from edge.game.follower import Follower
 from edge.game.stabilizer import FrameReading
+from edge.photo import read_photo
 from edge.reading import BoardReader
 
 
@@ -89,17 +90,17 @@ def _replay(args: argparse.Namespace, source) -> int:
         raise BadInputError(f"{args.source} holds no frames")
     # Loaded once: photo series find the board afresh in every photo.
     corner_model = None if (args.calibration or args.corners) else CornerModel.load()
+    reader = BoardReader(StoneDetector.load(args.model, delegate="cpu", threads=2, score_threshold=0.1))
     if args.calibration:
         calibration: Calibration = load(args.calibration)
     else:
-        calibration = calibrate_image(first.image, args.size, args.corners, str(args.source), corner_model)
+        calibration = locate_and_read(first.image, reader, args.size, args.corners, str(args.source), corner_model)[0]
     size = args.size or calibration.board_size
     settings = AppConfig().model_copy(update={"game": GameSection(komi=args.komi, black=args.black, white=args.white)})
     # The record goes to --sgf only, not to the daemon's game directory.
     config = dataclasses.replace(game_config(settings, size), sgf_dir=None)
     if args.stills:
         config = stills_config(config)
-    reader = BoardReader(StoneDetector.load(args.model, delegate="cpu", threads=2, score_threshold=0.1))
     follower = Follower(config)
     offset = time.time()
     if args.stills:
@@ -139,11 +140,12 @@ def _still_events(reader: BoardReader, follower: Follower, calibration: Calibrat
     even turned), read, and turned to face the way the game so far does."""
     if calibration is None:
         try:
-            calibration = calibrate_image(frame.image, size, None, f"{source} photo {number + 1}", corner_model)
+            reading = read_photo(frame.image, reader, size, corner_model, f"{source} photo {number + 1}")[1].reading
         except GobanError as exc:
             print(f"goban-edge replay: photo {number + 1} skipped: {exc}", file=sys.stderr)
             return []
-    reading = reader.read(frame.image, calibration, size).reading
+    else:
+        reading = reader.read(frame.image, calibration, size).reading
     position, confidence = _facing(reading.position, reading.confidence, follower.stable_position)
     return follower.feed(FrameReading(frame.timestamp + offset, position, confidence))
 

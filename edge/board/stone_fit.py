@@ -1,0 +1,44 @@
+"""How well a reading's confident stones sit on its board's intersections.
+
+Stones are played on intersections, so on a board placed right nearly every
+confident detection lies on a lattice point once the parallax field is taken
+off. On a board read at the wrong size, or outlined a line or so off, most land
+between them: the stones say whether the board was placed right even where its
+lines cannot be seen (a crowded or blurred board).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from edge.board.mapping import BoardReading
+from edge.detect.types import Detection
+from edge.rectify.geometry import RectifiedGeometry
+
+CONFIDENT = 0.5
+"""Detections scoring this or more are judged: weaker ones include the phantoms."""
+ON_POINT = 0.2
+"""Largest distance from an intersection, in grid spacings, of a stone that sits on it."""
+
+
+@dataclass(frozen=True)
+class StoneFit:
+    stones: int
+    """Confident detections anywhere in the rectified image."""
+    on_grid: float
+    """The share of them within `ON_POINT` of an intersection of the board."""
+
+
+def stone_fit(detections: list[Detection], reading: BoardReading, geometry: RectifiedGeometry) -> StoneFit:
+    centers = np.array([d.center for d in detections if d.score >= CONFIDENT], dtype=np.float64).reshape(-1, 2)
+    if not len(centers):
+        return StoneFit(0, 0.0)
+    size = reading.position.size
+    corrected = centers - np.column_stack([centers, np.ones(len(centers))]) @ reading.shift
+    grid = (corrected - geometry.margin_px) / geometry.spacing(size)
+    # A stone beyond the outer lines sits on no point of this board, however near a lattice point.
+    inside = np.all((grid > -0.5) & (grid < size - 0.5), axis=1)
+    near = np.linalg.norm(grid - np.rint(grid), axis=1) <= ON_POINT
+    return StoneFit(len(centers), float(np.mean(inside & near)))

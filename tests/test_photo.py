@@ -1,0 +1,84 @@
+"""One photo read whole (`edge.photo`): boards whose lines the search cannot place, read by their stones.
+
+Renders from the tuning sets (`tools/make_rendered_set.py --seed-base 43000000` and
+`44000000`), stored as the sets store them; the real LiteRT detector and corner model.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from calibration.corner_model import CornerModel
+from calibration.find import find_board
+from calibration.store import Calibration
+from edge.board.stone_fit import stone_fit
+from edge.detect.detector import DEFAULT_MODEL, StoneDetector
+from edge.errors import NoBoardError
+from edge.photo import read_photo
+from edge.reading import BoardReader
+from edge.synth import render_random_board
+
+
+@pytest.fixture(scope="module")
+def reader() -> BoardReader:
+    return BoardReader(StoneDetector.load(DEFAULT_MODEL, delegate="cpu", threads=1, score_threshold=0.05))
+
+
+@pytest.fixture(scope="module")
+def corner_model() -> CornerModel:
+    return CornerModel.load()
+
+
+def _stored(seed: int):
+    rendered = render_random_board(seed)
+    image = cv2.imdecode(cv2.imencode(".jpg", rendered.image, [cv2.IMWRITE_JPEG_QUALITY, 95])[1], cv2.IMREAD_COLOR)
+    return rendered, image
+
+
+def _wrong_points(position, rendered) -> int:
+    hidden = {stone.point for stone in rendered.stones if not stone.shown}
+    size = rendered.position.size
+    return sum(position[(r, c)] != rendered.position[(r, c)]
+               for r in range(size) for c in range(size) if (r, c) not in hidden)
+
+
+@pytest.mark.parametrize("seed", [
+    44_000_162,  # only 33% of the crossings seen
+    44_000_241,  # wood grain: lines between the grid's as clear as its own
+    43_000_004,  # motion blur: no two families of straight lines
+])
+def test_a_board_whose_lines_hide_is_read_by_its_outline_and_stones(seed: int, reader, corner_model) -> None:
+    rendered, image = _stored(seed)
+    with pytest.raises(NoBoardError):
+        find_board(image, corner_model=corner_model)
+    calibration, result = read_photo(image, reader, None, corner_model, "render")
+    assert calibration.method == "stones"
+    assert calibration.board_size == rendered.position.size == 19
+    assert _wrong_points(result.reading.position, rendered) <= 1
+
+
+def test_a_board_its_lines_place_is_kept(reader, corner_model) -> None:
+    rendered, image = _stored(44_000_000)
+    calibration, result = read_photo(image, reader, None, corner_model, "render")
+    assert calibration.method == "auto"
+    assert _wrong_points(result.reading.position, rendered) == 0
+
+
+def test_without_the_corner_model_no_board_is_still_no_board(reader) -> None:
+    _, image = _stored(44_000_162)
+    with pytest.raises(NoBoardError):
+        read_photo(image, reader, None, None, "render")
+
+
+def test_stones_sit_on_the_lattice_of_the_boards_own_size_only(reader) -> None:
+    rendered, image = _stored(44_000_162)
+    width, height = image.shape[1], image.shape[0]
+    fits = {}
+    for size in (9, 13, 19):
+        calibration = Calibration.from_corners(np.asarray(rendered.corners), size, (width, height), "render")
+        result = reader.read(image, calibration, size)
+        fits[size] = stone_fit(result.detections, result.reading, reader.geometry)
+    assert fits[19].stones >= 100 and fits[19].on_grid > 0.9
+    assert fits[9].on_grid < 0.3 and fits[13].on_grid < 0.3
