@@ -17,7 +17,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from calibration.evidence import LineEvidence
+from calibration.evidence import LineEvidence, line_evidence
 from calibration.lens import LensDistortion
 
 _STEPS = ((0.3, 0.12), (0.15, 0.08), (0.08, 0.05), (0.04, 0.0))
@@ -109,3 +109,11 @@ def align_corners(evidence: LineEvidence, corners: np.ndarray, size: int, lens: 
                 if scores[k] > best + 1e-9:
                     best, quad, moved = float(scores[k]), quads[k], True
     return lens.distort_points(quad)
+
+
+def align_in_image(image: np.ndarray, corners: np.ndarray, size: int) -> np.ndarray:
+    """`align_corners` on the image's own lines, without lens distortion: for an outline
+    that did not come from the line search (the corner model's, placed by the stones)."""
+    evidence = line_evidence(image, with_segments=False)
+    width, height = evidence.original_size
+    return align_corners(evidence, corners, size, LensDistortion.none_for(width, height))

@@ -54,6 +54,13 @@ def _corner_peaks(heat: CornerHeat) -> np.ndarray | None:
     return points if len(points) == 4 and levels.min() >= PEAK_LEVEL else None
 
 
+def corner_quads(heat: CornerHeat) -> list[np.ndarray]:
+    """The four strongest peaks, then the sets with one of them replaced by one of the next
+    peaks; none where fewer than four stand out."""
+    points = _corner_peaks(heat)
+    return [] if points is None else [points, *_alternative_quads(heat)]
+
+
 def _alternative_quads(heat: CornerHeat) -> list[np.ndarray]:
     """The four strongest peaks with one of them replaced by one of the next peaks."""
     points, levels = heat.peaks(4 + _ALTERNATIVES)

@@ -4,20 +4,24 @@ The line search (`calibration.find`) places the grid where it measures the
 board's lines. A crowded, blurred or dimly lit board can hide them, or show
 few enough that the search settles on the wrong size; its stones still show.
 So where the search finds no board, or the stones read on its board mostly
-fall between the intersections (`edge.board.stone_fit`), the outline the corner
-model sees is read too, at each board size: the size whose lattice the stones
-sit on is the board's, and that reading is kept when most of enough stones
-sit on it, more of them than on the search's board.
+fall between the intersections (`edge.board.stone_fit`), the outlines the
+corner model sees are read too, at each board size: the outline and size with
+the most stones on their points win, when most of enough stones sit on them
+and more than on the search's board; the winning outline is then moved onto
+the image's lines where that puts more stones on its points.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from calibration.align import align_in_image
 from calibration.corner_model import CornerModel
 from calibration.corners import is_convex_quad, order_corners
 from calibration.find import find_board
+from calibration.guided import corner_quads
 from calibration.store import Calibration
+from edge.board.mapping import map_to_board
 from edge.board.position import BOARD_SIZES
 from edge.board.stone_fit import StoneFit, stone_fit
 from edge.errors import NoBoardError
@@ -25,9 +29,9 @@ from edge.reading import BoardReader, FrameResult
 
 MIN_STONES = 20
 """Confident stones below which a board's placement is not judged by them."""
-MIN_ON_GRID = 0.5
-"""The share of them an outlined board needs on its intersections; a board found by its
-lines is trusted unless fewer than this sit on its own."""
+MIN_SHARE = 0.5
+"""The share of them an outlined board needs on its points; a board found by its lines
+is trusted unless fewer than this sit on its own."""
 
 Read = tuple[Calibration, FrameResult]
 
@@ -39,44 +43,55 @@ def read_photo(image: np.ndarray, reader: BoardReader, size: int | None, corner_
     try:
         calibration = Calibration.from_fit(find_board(image, size, corner_model=corner_model), source)
     except NoBoardError as exc:
-        found, error = None, exc
+        if corner_model is None:
+            raise
+        found, found_fit, error = None, StoneFit(0, 0), exc
     else:
-        found = (calibration, reader.read(image, calibration, calibration.board_size))
-        if corner_model is None or _trusted(_fit(reader, found)):
+        result = reader.read(image, calibration, calibration.board_size)
+        found, found_fit = (calibration, result), stone_fit(result.detections, result.reading, reader.geometry)
+        if corner_model is None or found_fit.stones < MIN_STONES or found_fit.share >= MIN_SHARE:
             return found
-    if corner_model is None:
-        raise error
-    outlined = _outlined(image, reader, (size,) if size else BOARD_SIZES, corner_model, source)
-    if outlined is not None and (found is None or _fit(reader, outlined).on_grid > _fit(reader, found).on_grid):
+    outlined = _outlined(image, reader, (size,) if size else BOARD_SIZES, corner_model, source, found_fit)
+    if outlined is not None:
         return outlined
     if found is None:
         raise error
     return found
 
 
-def _fit(reader: BoardReader, read: Read) -> StoneFit:
-    result = read[1]
-    return stone_fit(result.detections, result.reading, reader.geometry)
-
-
-def _trusted(fit: StoneFit) -> bool:
-    return fit.stones < MIN_STONES or fit.on_grid >= MIN_ON_GRID
-
-
 def _outlined(image: np.ndarray, reader: BoardReader, sizes: tuple[int, ...], corner_model: CornerModel,
-              source: str) -> Read | None:
-    """The board within the corner model's four strongest peaks, at the size its stones sit on best."""
-    peaks, _ = corner_model.heatmap(image).peaks(4)
-    if len(peaks) < 4:
-        return None
-    corners = order_corners(peaks)
-    if not is_convex_quad(corners):
-        return None
+              source: str, to_beat: StoneFit) -> Read | None:
+    """The board in the corner model's outline (its four strongest peaks, or those with a weaker
+    peak in place of one) at the size with the most stones on its points, if enough of them
+    are and more than `to_beat`'s."""
     height, width = image.shape[:2]
-    reads = []
-    for board_size in sizes:
-        calibration = Calibration.from_corners(corners, board_size, (width, height), source, method="stones")
-        reads.append((calibration, reader.read(image, calibration, board_size)))
-    best = max(reads, key=lambda read: _fit(reader, read).on_grid)
-    fit = _fit(reader, best)
-    return best if fit.stones >= MIN_STONES and fit.on_grid >= MIN_ON_GRID else None
+    geometry = reader.geometry
+    best: tuple[StoneFit, np.ndarray, int] | None = None
+    for quad in corner_quads(corner_model.heatmap(image)):
+        corners = order_corners(quad)
+        if not is_convex_quad(corners):
+            continue
+        # The rectified image is the same for every size: detected once, mapped at each.
+        outline = Calibration.from_corners(corners, max(sizes), (width, height), source, method="stones")
+        detections = reader.detector.detect(outline.rectify(image, geometry))
+        for board_size in sizes:
+            fit = stone_fit(detections, map_to_board(detections, board_size, geometry), geometry)
+            if fit.stones >= MIN_STONES and fit.share >= MIN_SHARE and fit.on_points > (
+                    to_beat.on_points if best is None else best[0].on_points):
+                best = (fit, corners, board_size)
+    if best is None:
+        return None
+    fit, corners, board_size = best
+    # The peaks are a heatmap cell apart, so an outline is often half a spacing off: moved
+    # onto the image's lines, it is kept where more stones sit on its points.
+    aligned = _read(image, reader, order_corners(align_in_image(image, corners, board_size)), board_size, source)
+    result = aligned[1]
+    if stone_fit(result.detections, result.reading, geometry).on_points > fit.on_points:
+        return aligned
+    return _read(image, reader, corners, board_size, source)
+
+
+def _read(image: np.ndarray, reader: BoardReader, corners: np.ndarray, size: int, source: str) -> Read:
+    height, width = image.shape[:2]
+    calibration = Calibration.from_corners(corners, size, (width, height), source, method="stones")
+    return calibration, reader.read(image, calibration, size)

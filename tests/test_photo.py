@@ -45,9 +45,10 @@ def _wrong_points(position, rendered) -> int:
 
 
 @pytest.mark.parametrize("seed", [
-    44_000_162,  # only 33% of the crossings seen
+    44_000_192,  # the lines in view do not form a plane grid
     44_000_241,  # wood grain: lines between the grid's as clear as its own
     43_000_004,  # motion blur: no two families of straight lines
+    43_000_273,  # a weaker peak is the fourth corner; outlined 0.85 spacings off, then moved onto the lines
 ])
 def test_a_board_whose_lines_hide_is_read_by_its_outline_and_stones(seed: int, reader, corner_model) -> None:
     rendered, image = _stored(seed)
@@ -67,18 +68,18 @@ def test_a_board_its_lines_place_is_kept(reader, corner_model) -> None:
 
 
 def test_without_the_corner_model_no_board_is_still_no_board(reader) -> None:
-    _, image = _stored(44_000_162)
+    _, image = _stored(44_000_192)
     with pytest.raises(NoBoardError):
         read_photo(image, reader, None, None, "render")
 
 
 def test_stones_sit_on_the_lattice_of_the_boards_own_size_only(reader) -> None:
-    rendered, image = _stored(44_000_162)
+    rendered, image = _stored(44_000_192)
     width, height = image.shape[1], image.shape[0]
     fits = {}
     for size in (9, 13, 19):
         calibration = Calibration.from_corners(np.asarray(rendered.corners), size, (width, height), "render")
         result = reader.read(image, calibration, size)
         fits[size] = stone_fit(result.detections, result.reading, reader.geometry)
-    assert fits[19].stones >= 100 and fits[19].on_grid > 0.9
-    assert fits[9].on_grid < 0.3 and fits[13].on_grid < 0.3
+    assert fits[19].stones >= 100 and fits[19].share > 0.9
+    assert fits[9].share < 0.3 and fits[13].share < 0.3

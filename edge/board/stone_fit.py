@@ -27,18 +27,20 @@ ON_POINT = 0.2
 class StoneFit:
     stones: int
     """Confident detections anywhere in the rectified image."""
-    on_grid: float
-    """The share of them within `ON_POINT` of an intersection of the board."""
+    on_points: int
+    """Those within `ON_POINT` of an intersection of the board."""
+
+    @property
+    def share(self) -> float:
+        return self.on_points / self.stones if self.stones else 0.0
 
 
 def stone_fit(detections: list[Detection], reading: BoardReading, geometry: RectifiedGeometry) -> StoneFit:
     centers = np.array([d.center for d in detections if d.score >= CONFIDENT], dtype=np.float64).reshape(-1, 2)
-    if not len(centers):
-        return StoneFit(0, 0.0)
     size = reading.position.size
     corrected = centers - np.column_stack([centers, np.ones(len(centers))]) @ reading.shift
     grid = (corrected - geometry.margin_px) / geometry.spacing(size)
     # A stone beyond the outer lines sits on no point of this board, however near a lattice point.
     inside = np.all((grid > -0.5) & (grid < size - 0.5), axis=1)
     near = np.linalg.norm(grid - np.rint(grid), axis=1) <= ON_POINT
-    return StoneFit(len(centers), float(np.mean(inside & near)))
+    return StoneFit(len(centers), int(np.sum(inside & near)))
