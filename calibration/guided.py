@@ -54,19 +54,15 @@ def _corner_peaks(heat: CornerHeat) -> np.ndarray | None:
     return points if len(points) == 4 and levels.min() >= PEAK_LEVEL else None
 
 
-def corner_quads(heat: CornerHeat) -> list[np.ndarray]:
+def corner_quads(heat: CornerHeat, level: float = PEAK_LEVEL) -> list[np.ndarray]:
     """The four strongest peaks, then the sets with one of them replaced by one of the next
-    peaks; none where fewer than four stand out."""
-    points = _corner_peaks(heat)
-    return [] if points is None else [points, *_alternative_quads(heat)]
-
-
-def _alternative_quads(heat: CornerHeat) -> list[np.ndarray]:
-    """The four strongest peaks with one of them replaced by one of the next peaks."""
+    peaks, each peak at `level` or more; none where fewer than four are."""
     points, levels = heat.peaks(4 + _ALTERNATIVES)
-    quads = []
+    if len(points) < 4 or levels[3] < level:
+        return []
+    quads = [points[:4]]
     for k in range(4, len(points)):
-        if levels[k] < PEAK_LEVEL:
+        if levels[k] < level:
             break
         for i in range(4):
             quad = points[:4].copy()
@@ -120,7 +116,7 @@ def heat_fits(
     if guided is None or not sees_corners(guided, lens0, heat):
         outline = order_corners(points)
         completed = [complete_corner(ev, outline, i) for i in range(4)]
-        for quad in _alternative_quads(heat) + [c for c in completed if c is not None]:
+        for quad in corner_quads(heat)[1:] + [c for c in completed if c is not None]:
             alternative = guided_fit(ev, lens0, heat, quad, sizes, contrasts)
             if alternative is not None:
                 fits.append((alternative, lens0))

@@ -62,36 +62,38 @@ def read_photo(image: np.ndarray, reader: BoardReader, size: int | None, corner_
 def _outlined(image: np.ndarray, reader: BoardReader, sizes: tuple[int, ...], corner_model: CornerModel,
               source: str, to_beat: StoneFit) -> Read | None:
     """The board in the corner model's outline (its four strongest peaks, or those with a weaker
-    peak in place of one) at the size with the most stones on its points, if enough of them
-    are and more than `to_beat`'s."""
-    height, width = image.shape[:2]
+    peak in place of one) at the size with the most stones on its points, if most of enough
+    stones are and more than `to_beat`'s."""
     geometry = reader.geometry
     best: tuple[StoneFit, np.ndarray, int] | None = None
-    for quad in corner_quads(corner_model.heatmap(image)):
+    # The stones judge each outline, so every peak the heatmap has is tried, however weak.
+    for quad in corner_quads(corner_model.heatmap(image), level=0.0):
         corners = order_corners(quad)
         if not is_convex_quad(corners):
             continue
         # The rectified image is the same for every size: detected once, mapped at each.
-        outline = Calibration.from_corners(corners, max(sizes), (width, height), source, method="stones")
-        detections = reader.detector.detect(outline.rectify(image, geometry))
+        detections = reader.detector.detect(_calibration(image, corners, max(sizes), source).rectify(image, geometry))
         for board_size in sizes:
             fit = stone_fit(detections, map_to_board(detections, board_size, geometry), geometry)
-            if fit.stones >= MIN_STONES and fit.share >= MIN_SHARE and fit.on_points > (
-                    to_beat.on_points if best is None else best[0].on_points):
+            if fit.stones >= MIN_STONES and (best is None or fit.on_points > best[0].on_points):
                 best = (fit, corners, board_size)
     if best is None:
         return None
-    fit, corners, board_size = best
+    _, corners, board_size = best
     # The peaks are a heatmap cell apart, so an outline is often half a spacing off: moved
     # onto the image's lines, it is kept where more stones sit on its points.
-    aligned = _read(image, reader, order_corners(align_in_image(image, corners, board_size)), board_size, source)
-    result = aligned[1]
-    if stone_fit(result.detections, result.reading, geometry).on_points > fit.on_points:
-        return aligned
-    return _read(image, reader, corners, board_size, source)
+    reads = [_read(image, reader, c, board_size, source)
+             for c in (corners, order_corners(align_in_image(image, corners, board_size)))]
+    fits = [stone_fit(result.detections, result.reading, geometry) for _, result in reads]
+    k = 1 if fits[1].on_points > fits[0].on_points else 0
+    return reads[k] if fits[k].share >= MIN_SHARE and fits[k].on_points > to_beat.on_points else None
+
+
+def _calibration(image: np.ndarray, corners: np.ndarray, size: int, source: str) -> Calibration:
+    height, width = image.shape[:2]
+    return Calibration.from_corners(corners, size, (width, height), source, method="stones")
 
 
 def _read(image: np.ndarray, reader: BoardReader, corners: np.ndarray, size: int, source: str) -> Read:
-    height, width = image.shape[:2]
-    calibration = Calibration.from_corners(corners, size, (width, height), source, method="stones")
+    calibration = _calibration(image, corners, size, source)
     return calibration, reader.read(image, calibration, size)

@@ -49,6 +49,7 @@ def _wrong_points(position, rendered) -> int:
     44_000_241,  # wood grain: lines between the grid's as clear as its own
     43_000_004,  # motion blur: no two families of straight lines
     43_000_273,  # a weaker peak is the fourth corner; outlined 0.85 spacings off, then moved onto the lines
+    45_000_065,  # a 13x13 board whose fourth corner peaks at 0.16 only
 ])
 def test_a_board_whose_lines_hide_is_read_by_its_outline_and_stones(seed: int, reader, corner_model) -> None:
     rendered, image = _stored(seed)
@@ -56,7 +57,7 @@ def test_a_board_whose_lines_hide_is_read_by_its_outline_and_stones(seed: int, r
         find_board(image, corner_model=corner_model)
     calibration, result = read_photo(image, reader, None, corner_model, "render")
     assert calibration.method == "stones"
-    assert calibration.board_size == rendered.position.size == 19
+    assert calibration.board_size == rendered.position.size
     assert _wrong_points(result.reading.position, rendered) <= 1
 
 
