@@ -13,6 +13,7 @@ the image's lines where that puts more stones on its points.
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 from calibration.align import align_in_image
@@ -23,7 +24,7 @@ from calibration.guided import corner_quads
 from calibration.store import Calibration
 from edge.board.mapping import map_to_board
 from edge.board.position import BOARD_SIZES
-from edge.board.stone_fit import StoneFit, stone_fit
+from edge.board.stone_fit import StoneFit, stone_fit, through_stones
 from edge.errors import NoBoardError
 from edge.reading import BoardReader, FrameResult
 
@@ -80,12 +81,20 @@ def _outlined(image: np.ndarray, reader: BoardReader, sizes: tuple[int, ...], co
     if best is None:
         return None
     _, corners, board_size = best
-    # The peaks are a heatmap cell apart, so an outline is often half a spacing off: moved
-    # onto the image's lines, it is kept where more stones sit on its points.
-    reads = [_read(image, reader, c, board_size, source)
-             for c in (corners, order_corners(align_in_image(image, corners, board_size)))]
+    # The peaks are a heatmap cell apart, so an outline is often half a spacing off: it is
+    # also moved onto the image's lines, and so that its lattice passes through the stones;
+    # the one with the most stones on its points is kept.
+    first = _read(image, reader, corners, board_size, source)
+    reads = [first, _read(image, reader, order_corners(align_in_image(image, corners, board_size)), board_size, source)]
+    homography = through_stones(first[1].detections, first[1].reading, geometry, MIN_STONES)
+    if homography is not None:
+        moved = cv2.perspectiveTransform(geometry.grid_corners().reshape(-1, 1, 2).astype(np.float64),
+                                         np.linalg.inv(homography)).reshape(-1, 2)
+        moved = order_corners(first[0].to_image(moved, geometry))
+        if is_convex_quad(moved):
+            reads.append(_read(image, reader, moved, board_size, source))
     fits = [stone_fit(result.detections, result.reading, geometry) for _, result in reads]
-    k = 1 if fits[1].on_points > fits[0].on_points else 0
+    k = max(range(len(reads)), key=lambda i: (fits[i].on_points, -i))
     return reads[k] if fits[k].share >= MIN_SHARE and fits[k].on_points > to_beat.on_points else None
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 from edge.board.mapping import BoardReading
@@ -44,3 +45,21 @@ def stone_fit(detections: list[Detection], reading: BoardReading, geometry: Rect
     inside = np.all((grid > -0.5) & (grid < size - 0.5), axis=1)
     near = np.linalg.norm(grid - np.rint(grid), axis=1) <= ON_POINT
     return StoneFit(len(centers), int(np.sum(inside & near)))
+
+
+def through_stones(detections: list[Detection], reading: BoardReading, geometry: RectifiedGeometry,
+                   min_stones: int) -> np.ndarray | None:
+    """The homography of the rectified image that takes each stone near one of the board's
+    points (within twice `ON_POINT`, after the parallax field) onto it, or None with fewer
+    than `min_stones` such stones. An outline a fraction of a spacing off at one corner
+    bends the lattice in a way the parallax field, being affine, cannot follow."""
+    centers = np.array([d.center for d in detections if d.score >= CONFIDENT], dtype=np.float64).reshape(-1, 2)
+    size, step = reading.position.size, geometry.spacing(reading.position.size)
+    corrected = centers - np.column_stack([centers, np.ones(len(centers))]) @ reading.shift
+    grid = (corrected - geometry.margin_px) / step
+    points = np.rint(grid)
+    near = np.all((points >= 0) & (points <= size - 1), axis=1) & (np.linalg.norm(grid - points, axis=1) <= 2 * ON_POINT)
+    if near.sum() < max(min_stones, 4):
+        return None
+    homography, _ = cv2.findHomography(corrected[near], geometry.margin_px + points[near] * step, 0)
+    return homography
