@@ -27,12 +27,16 @@ from edge.board.position import BOARD_SIZES
 from edge.board.stone_fit import StoneFit, stone_fit, through_stones
 from edge.errors import NoBoardError
 from edge.reading import BoardReader, FrameResult
+from edge.rectify.geometry import RectifiedGeometry
 
 MIN_STONES = 20
 """Confident stones below which a board's placement is not judged by them."""
 MIN_SHARE = 0.5
 """The share of them an outlined board needs on its points; a board found by its lines
 is trusted unless fewer than this sit on its own."""
+
+_STONE_ROUNDS = 3
+"""Times at most an outline is moved through its stones: each round's stones sit nearer their points."""
 
 Read = tuple[Calibration, FrameResult]
 
@@ -48,8 +52,8 @@ def read_photo(image: np.ndarray, reader: BoardReader, size: int | None, corner_
             raise
         found, found_fit, error = None, StoneFit(0, 0), exc
     else:
-        result = reader.read(image, calibration, calibration.board_size)
-        found, found_fit = (calibration, result), stone_fit(result.detections, result.reading, reader.geometry)
+        found = (calibration, reader.read(image, calibration, calibration.board_size))
+        found_fit = _fit(found, reader.geometry)
         if corner_model is None or found_fit.stones < MIN_STONES or found_fit.share >= MIN_SHARE:
             return found
     outlined = _outlined(image, reader, (size,) if size else BOARD_SIZES, corner_model, source, found_fit)
@@ -81,21 +85,36 @@ def _outlined(image: np.ndarray, reader: BoardReader, sizes: tuple[int, ...], co
     if best is None:
         return None
     _, corners, board_size = best
-    # The peaks are a heatmap cell apart, so an outline is often half a spacing off: it is
-    # also moved onto the image's lines, and so that its lattice passes through the stones;
-    # the one with the most stones on its points is kept.
-    first = _read(image, reader, corners, board_size, source)
-    reads = [first, _read(image, reader, order_corners(align_in_image(image, corners, board_size)), board_size, source)]
-    homography = through_stones(first[1].detections, first[1].reading, geometry, MIN_STONES)
-    if homography is not None:
-        moved = cv2.perspectiveTransform(geometry.grid_corners().reshape(-1, 1, 2).astype(np.float64),
+    # The peaks are a heatmap cell apart, so an outline is often half a spacing off: moved
+    # onto the image's lines, then, while that puts more stones on its points, so that its
+    # lattice passes through the stones.
+    reads = [_read(image, reader, c, board_size, source)
+             for c in (corners, order_corners(align_in_image(image, corners, board_size)))]
+    fits = [_fit(read, geometry) for read in reads]
+    k = 1 if fits[1].on_points > fits[0].on_points else 0
+    read, fit = reads[k], fits[k]
+    for _ in range(_STONE_ROUNDS):
+        placed = _placed_by_stones(image, reader, read, source)
+        if placed is None or _fit(placed, geometry).on_points <= fit.on_points:
+            break
+        read, fit = placed, _fit(placed, geometry)
+    return read if fit.share >= MIN_SHARE and fit.on_points > to_beat.on_points else None
+
+
+def _fit(read: Read, geometry: RectifiedGeometry) -> StoneFit:
+    return stone_fit(read[1].detections, read[1].reading, geometry)
+
+
+def _placed_by_stones(image: np.ndarray, reader: BoardReader, read: Read, source: str) -> Read | None:
+    calibration, result = read
+    geometry = reader.geometry
+    homography = through_stones(result.detections, result.reading, geometry, MIN_STONES)
+    if homography is None:
+        return None
+    rectified = cv2.perspectiveTransform(geometry.grid_corners().reshape(-1, 1, 2).astype(np.float64),
                                          np.linalg.inv(homography)).reshape(-1, 2)
-        moved = order_corners(first[0].to_image(moved, geometry))
-        if is_convex_quad(moved):
-            reads.append(_read(image, reader, moved, board_size, source))
-    fits = [stone_fit(result.detections, result.reading, geometry) for _, result in reads]
-    k = max(range(len(reads)), key=lambda i: (fits[i].on_points, -i))
-    return reads[k] if fits[k].share >= MIN_SHARE and fits[k].on_points > to_beat.on_points else None
+    corners = order_corners(calibration.to_image(rectified, geometry))
+    return _read(image, reader, corners, calibration.board_size, source) if is_convex_quad(corners) else None
 
 
 def _calibration(image: np.ndarray, corners: np.ndarray, size: int, source: str) -> Calibration:
