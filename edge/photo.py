@@ -5,15 +5,15 @@ board's lines. A crowded, blurred or dimly lit board can hide them, or show
 few enough that the search settles on the wrong size; its stones still show.
 So where the search finds no board, or the stones read on its board mostly
 fall between the intersections (`edge.board.stone_fit`), the outlines the
-corner model sees are read too, at each board size: the outline and size with
-the most stones on their points win, when most of enough stones sit on them
-and more than on the search's board; the winning outline is then moved onto
-the image's lines where that puts more stones on its points.
+corner model sees are read too, at each board size. The outline and size with
+the most stones on their points is moved onto the image's lines and through
+its stones (`stone_fit.corners_through_stones`) where that puts more of them
+on points, and wins when most of enough stones sit on its points, more than
+on the search's board.
 """
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 
 from calibration.align import align_in_image
@@ -24,7 +24,7 @@ from calibration.guided import corner_quads
 from calibration.store import Calibration
 from edge.board.mapping import map_to_board
 from edge.board.position import BOARD_SIZES
-from edge.board.stone_fit import StoneFit, stone_fit, through_stones
+from edge.board.stone_fit import StoneFit, corners_through_stones, stone_fit
 from edge.errors import NoBoardError
 from edge.reading import BoardReader, FrameResult
 from edge.rectify.geometry import RectifiedGeometry
@@ -67,8 +67,8 @@ def read_photo(image: np.ndarray, reader: BoardReader, size: int | None, corner_
 def _outlined(image: np.ndarray, reader: BoardReader, sizes: tuple[int, ...], corner_model: CornerModel,
               source: str, to_beat: StoneFit) -> Read | None:
     """The board in the corner model's outline (its four strongest peaks, or those with a weaker
-    peak in place of one) at the size with the most stones on its points, if most of enough
-    stones are and more than `to_beat`'s."""
+    peak in place of one) at the size with the most stones on its points, moved where more
+    sit on them, if most of enough stones do and more than `to_beat`'s."""
     geometry = reader.geometry
     best: tuple[StoneFit, np.ndarray, int] | None = None
     # The stones judge each outline, so every peak the heatmap has is tried, however weak.
@@ -107,13 +107,10 @@ def _fit(read: Read, geometry: RectifiedGeometry) -> StoneFit:
 
 def _placed_by_stones(image: np.ndarray, reader: BoardReader, read: Read, source: str) -> Read | None:
     calibration, result = read
-    geometry = reader.geometry
-    homography = through_stones(result.detections, result.reading, geometry, MIN_STONES)
-    if homography is None:
+    rectified = corners_through_stones(result.detections, result.reading, reader.geometry, MIN_STONES)
+    if rectified is None:
         return None
-    rectified = cv2.perspectiveTransform(geometry.grid_corners().reshape(-1, 1, 2).astype(np.float64),
-                                         np.linalg.inv(homography)).reshape(-1, 2)
-    corners = order_corners(calibration.to_image(rectified, geometry))
+    corners = order_corners(calibration.to_image(rectified, reader.geometry))
     return _read(image, reader, corners, calibration.board_size, source) if is_convex_quad(corners) else None
 
 

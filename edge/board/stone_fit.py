@@ -47,12 +47,12 @@ def stone_fit(detections: list[Detection], reading: BoardReading, geometry: Rect
     return StoneFit(len(centers), int(np.sum(inside & near)))
 
 
-def through_stones(detections: list[Detection], reading: BoardReading, geometry: RectifiedGeometry,
-                   min_stones: int) -> np.ndarray | None:
-    """The homography of the rectified image that takes each stone near one of the board's
-    points (within twice `ON_POINT`, after the parallax field) onto it, or None with fewer
-    than `min_stones` such stones. An outline a fraction of a spacing off at one corner
-    bends the lattice in a way the parallax field, being affine, cannot follow."""
+def corners_through_stones(detections: list[Detection], reading: BoardReading, geometry: RectifiedGeometry,
+                           min_stones: int) -> np.ndarray | None:
+    """Where the board's outer corners lie in the rectified image (4, 2) if its lattice passes
+    through the stones near its points (within twice `ON_POINT`, after the parallax field),
+    or None with fewer than `min_stones` such stones. An outline a fraction of a spacing off
+    at one corner bends the lattice in a way the parallax field, being affine, cannot follow."""
     centers = np.array([d.center for d in detections if d.score >= CONFIDENT], dtype=np.float64).reshape(-1, 2)
     size, step = reading.position.size, geometry.spacing(reading.position.size)
     corrected = centers - np.column_stack([centers, np.ones(len(centers))]) @ reading.shift
@@ -61,5 +61,9 @@ def through_stones(detections: list[Detection], reading: BoardReading, geometry:
     near = np.all((points >= 0) & (points <= size - 1), axis=1) & (np.linalg.norm(grid - points, axis=1) <= 2 * ON_POINT)
     if near.sum() < max(min_stones, 4):
         return None
+    # Rectified pixels as read -> where the lattice puts each stone's point.
     homography, _ = cv2.findHomography(corrected[near], geometry.margin_px + points[near] * step, 0)
-    return homography
+    if homography is None:
+        return None
+    corners = geometry.grid_corners().reshape(-1, 1, 2).astype(np.float64)
+    return cv2.perspectiveTransform(corners, np.linalg.inv(homography)).reshape(-1, 2)
