@@ -14,10 +14,11 @@ on the search's board.
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 from calibration.align import align_in_image
-from calibration.corner_model import CornerModel
+from calibration.corner_model import CornerHeat, CornerModel
 from calibration.corners import is_convex_quad, order_corners
 from calibration.find import find_board
 from calibration.guided import corner_quads
@@ -35,6 +36,9 @@ MIN_SHARE = 0.5
 """The share of them an outlined board needs on its points; a board found by its lines
 is trusted unless fewer than this sit on its own."""
 
+_PART_OF_OUTLINE = 1.5
+"""Area ratio from which the corner model's outline is bigger than a found board (a 13x13
+part of a 19x19 grid: 2.25)."""
 _STONE_ROUNDS = 3
 """Times at most an outline is moved through its stones: each round's stones sit nearer their points."""
 
@@ -51,12 +55,17 @@ def read_photo(image: np.ndarray, reader: BoardReader, size: int | None, corner_
         if corner_model is None:
             raise
         found, found_fit, error = None, StoneFit(0, 0), exc
+        heat = corner_model.heatmap(image)
     else:
         found = (calibration, reader.read(image, calibration, calibration.board_size))
         found_fit = _fit(found, reader.geometry)
-        if corner_model is None or found_fit.stones < MIN_STONES or found_fit.share >= MIN_SHARE:
+        if corner_model is None:
             return found
-    outlined = _outlined(image, reader, (size,) if size else BOARD_SIZES, corner_model, source, found_fit)
+        heat = corner_model.heatmap(image)
+        trusted = found_fit.stones < MIN_STONES or found_fit.share >= MIN_SHARE
+        if trusted and not _within_bigger_outline(calibration.corners, heat):
+            return found
+    outlined = _outlined(image, reader, (size,) if size else BOARD_SIZES, heat, source, found_fit)
     if outlined is not None:
         return outlined
     if found is None:
@@ -64,7 +73,15 @@ def read_photo(image: np.ndarray, reader: BoardReader, size: int | None, corner_
     return found
 
 
-def _outlined(image: np.ndarray, reader: BoardReader, sizes: tuple[int, ...], corner_model: CornerModel,
+def _within_bigger_outline(corners: np.ndarray, heat: CornerHeat) -> bool:
+    """Whether the corner model outlines a board much bigger than these corners: all of
+    its stones may sit on a 9x9 part of a 19x19 grid."""
+    peaks, _ = heat.peaks()
+    return len(peaks) == 4 and cv2.contourArea(order_corners(peaks).astype(np.float32)) > _PART_OF_OUTLINE * (
+        cv2.contourArea(np.asarray(corners, dtype=np.float32)))
+
+
+def _outlined(image: np.ndarray, reader: BoardReader, sizes: tuple[int, ...], heat: CornerHeat,
               source: str, to_beat: StoneFit) -> Read | None:
     """The board in the corner model's outline (its four strongest peaks, or those with a weaker
     peak in place of one) at the size with the most stones on its points, moved where more
@@ -72,7 +89,7 @@ def _outlined(image: np.ndarray, reader: BoardReader, sizes: tuple[int, ...], co
     geometry = reader.geometry
     best: tuple[StoneFit, np.ndarray, int] | None = None
     # The stones judge each outline, so every peak the heatmap has is tried, however weak.
-    for quad in corner_quads(corner_model.heatmap(image), level=0.0):
+    for quad in corner_quads(heat, level=0.0):
         corners = order_corners(quad)
         if not is_convex_quad(corners):
             continue
