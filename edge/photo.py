@@ -55,16 +55,15 @@ def read_photo(image: np.ndarray, reader: BoardReader, size: int | None, corner_
         if corner_model is None:
             raise
         found, found_fit, error = None, StoneFit(0, 0), exc
-        heat = corner_model.heatmap(image)
     else:
         found = (calibration, reader.read(image, calibration, calibration.board_size))
         found_fit = _fit(found, reader.geometry)
         if corner_model is None:
             return found
-        heat = corner_model.heatmap(image)
-        trusted = found_fit.stones < MIN_STONES or found_fit.share >= MIN_SHARE
-        if trusted and not _within_bigger_outline(calibration.corners, heat):
-            return found
+    heat = corner_model.heatmap(image)
+    if found is not None and (found_fit.stones < MIN_STONES or found_fit.share >= MIN_SHARE) and (
+            not _within_bigger_outline(found[0].corners, heat)):
+        return found
     outlined = _outlined(image, reader, (size,) if size else BOARD_SIZES, heat, source, found_fit)
     if outlined is not None:
         return outlined

@@ -36,15 +36,19 @@ class StoneFit:
         return self.on_points / self.stones if self.stones else 0.0
 
 
-def stone_fit(detections: list[Detection], reading: BoardReading, geometry: RectifiedGeometry) -> StoneFit:
+def _confident_centres(detections: list[Detection], reading: BoardReading) -> np.ndarray:
+    """The confident detections' centres with the reading's parallax field taken off, rectified pixels."""
     centers = np.array([d.center for d in detections if d.score >= CONFIDENT], dtype=np.float64).reshape(-1, 2)
+    return centers - np.column_stack([centers, np.ones(len(centers))]) @ reading.shift
+
+
+def stone_fit(detections: list[Detection], reading: BoardReading, geometry: RectifiedGeometry) -> StoneFit:
     size = reading.position.size
-    corrected = centers - np.column_stack([centers, np.ones(len(centers))]) @ reading.shift
-    grid = (corrected - geometry.margin_px) / geometry.spacing(size)
+    grid = (_confident_centres(detections, reading) - geometry.margin_px) / geometry.spacing(size)
     # A stone beyond the outer lines sits on no point of this board, however near a lattice point.
     inside = np.all((grid > -0.5) & (grid < size - 0.5), axis=1)
     near = np.linalg.norm(grid - np.rint(grid), axis=1) <= ON_POINT
-    return StoneFit(len(centers), int(np.sum(inside & near)))
+    return StoneFit(len(grid), int(np.sum(inside & near)))
 
 
 def corners_through_stones(detections: list[Detection], reading: BoardReading, geometry: RectifiedGeometry,
@@ -53,9 +57,8 @@ def corners_through_stones(detections: list[Detection], reading: BoardReading, g
     through the stones near its points (within twice `ON_POINT`, after the parallax field),
     or None with fewer than `min_stones` such stones. An outline a fraction of a spacing off
     at one corner bends the lattice in a way the parallax field, being affine, cannot follow."""
-    centers = np.array([d.center for d in detections if d.score >= CONFIDENT], dtype=np.float64).reshape(-1, 2)
     size, step = reading.position.size, geometry.spacing(reading.position.size)
-    corrected = centers - np.column_stack([centers, np.ones(len(centers))]) @ reading.shift
+    corrected = _confident_centres(detections, reading)
     grid = (corrected - geometry.margin_px) / step
     points = np.rint(grid)
     near = np.all((points >= 0) & (points <= size - 1), axis=1) & (np.linalg.norm(grid - points, axis=1) <= 2 * ON_POINT)
