@@ -6,13 +6,16 @@ few enough that the search settles on the wrong size; its stones still show.
 So where the search finds no board, or the stones read on its board mostly
 fall between the intersections (`edge.board.stone_fit`), the outlines the
 corner model sees are read too, at each board size. The outline and size with
-the most stones on their points is moved onto the image's lines and through
-its stones (`stone_fit.corners_through_stones`) where that puts more of them
-on points, and wins when most of enough stones sit on its points, more than
+the most stones on their points is moved onto the image's lines, through its
+stones (`stone_fit.corners_through_stones`) and a line (`shifted_a_line`)
+where that puts more of them on points, and wins when most of enough stones sit on its points, more than
 on the search's board.
 """
 
 from __future__ import annotations
+
+from functools import partial
+from typing import Callable
 
 import cv2
 import numpy as np
@@ -23,9 +26,10 @@ from calibration.corners import is_convex_quad, order_corners
 from calibration.find import find_board
 from calibration.guided import corner_quads
 from calibration.store import Calibration
-from edge.board.mapping import map_to_board
+from edge.board.mapping import BoardReading, map_to_board
 from edge.board.position import BOARD_SIZES
-from edge.board.stone_fit import StoneFit, corners_through_stones, stone_fit
+from edge.board.stone_fit import StoneFit, corners_through_stones, shifted_a_line, stone_fit
+from edge.detect.types import Detection
 from edge.errors import NoBoardError
 from edge.reading import BoardReader, FrameResult
 from edge.rectify.geometry import RectifiedGeometry
@@ -103,17 +107,20 @@ def _outlined(image: np.ndarray, reader: BoardReader, sizes: tuple[int, ...], he
     _, corners, board_size = best
     # The peaks are a heatmap cell apart, so an outline is often half a spacing off: moved
     # onto the image's lines, then, while that puts more stones on its points, so that its
-    # lattice passes through the stones.
+    # lattice passes through the stones, and last a line where more stones then sit on points.
     reads = [_read(image, reader, c, board_size, source)
              for c in (corners, order_corners(align_in_image(image, corners, board_size)))]
     fits = [_fit(read, geometry) for read in reads]
     k = 1 if fits[1].on_points > fits[0].on_points else 0
     read, fit = reads[k], fits[k]
     for _ in range(_STONE_ROUNDS):
-        placed = _placed_by_stones(image, reader, read, source)
+        placed = _placed_by_stones(image, reader, read, source, partial(corners_through_stones, min_stones=MIN_STONES))
         if placed is None or _fit(placed, geometry).on_points <= fit.on_points:
             break
         read, fit = placed, _fit(placed, geometry)
+    moved = _placed_by_stones(image, reader, read, source, shifted_a_line)
+    if moved is not None and _fit(moved, geometry).on_points > fit.on_points:
+        read, fit = moved, _fit(moved, geometry)
     return read if fit.share >= MIN_SHARE and fit.on_points > to_beat.on_points else None
 
 
@@ -121,9 +128,12 @@ def _fit(read: Read, geometry: RectifiedGeometry) -> StoneFit:
     return stone_fit(read[1].detections, read[1].reading, geometry)
 
 
-def _placed_by_stones(image: np.ndarray, reader: BoardReader, read: Read, source: str) -> Read | None:
+def _placed_by_stones(image: np.ndarray, reader: BoardReader, read: Read, source: str,
+                      place: Callable[[list[Detection], BoardReading, RectifiedGeometry], np.ndarray | None]
+                      ) -> Read | None:
+    """The board read again with its corners where `place` puts them by its stones (rectified pixels)."""
     calibration, result = read
-    rectified = corners_through_stones(result.detections, result.reading, reader.geometry, MIN_STONES)
+    rectified = place(result.detections, result.reading, reader.geometry)
     if rectified is None:
         return None
     corners = order_corners(calibration.to_image(rectified, reader.geometry))

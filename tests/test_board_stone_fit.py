@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 
 from edge.board.mapping import map_to_board
-from edge.board.stone_fit import corners_through_stones, stone_fit
+from edge.board.stone_fit import corners_through_stones, shifted_a_line, stone_fit
 from edge.detect.types import Detection
 from edge.rectify.geometry import RectifiedGeometry
 
@@ -59,3 +59,18 @@ def test_too_few_stones_place_no_outline() -> None:
     stones = _stones_seen_through(np.eye(3), 19, every=6)
     assert len(stones) < 20
     assert corners_through_stones(stones, map_to_board(stones, 19, GEOMETRY), GEOMETRY, min_stones=20) is None
+
+
+def test_an_outline_a_line_off_is_moved_the_line_back() -> None:
+    # The stones of a 19x19 board seen through an outline one line too far up and to the left:
+    # the bottom row and the right column lie beyond it.
+    step = GEOMETRY.spacing(19)
+    one_line = np.array([[1.0, 0.0, -step], [0.0, 1.0, -step], [0.0, 0.0, 1.0]])
+    stones = _stones_seen_through(one_line, 19, every=1)
+    reading = map_to_board(stones, 19, GEOMETRY)
+    assert stone_fit(stones, reading, GEOMETRY).on_points == 18 * 18
+    corners = shifted_a_line(stones, reading, GEOMETRY)
+    assert corners is not None
+    again = _seen_from(corners, stones)
+    assert stone_fit(again, map_to_board(again, 19, GEOMETRY), GEOMETRY).on_points == 361
+    assert shifted_a_line(again, map_to_board(again, 19, GEOMETRY), GEOMETRY) is None

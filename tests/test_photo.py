@@ -61,6 +61,16 @@ def test_a_board_whose_lines_hide_is_read_by_its_outline_and_stones(seed: int, r
     assert _wrong_points(result.reading.position, rendered) <= 1
 
 
+def test_an_outline_the_stones_place_a_line_off_is_moved_back(reader, corner_model) -> None:
+    # The search reads a 9x9 lattice with few stones on its points; the outline, moved through
+    # its stones, settles a line off diagonally (231 of 249 stones on points; all, a line back).
+    rendered, image = _stored(44_000_167)
+    assert find_board(image, corner_model=corner_model).size != rendered.position.size
+    calibration, result = read_photo(image, reader, None, corner_model, "render")
+    assert (calibration.method, calibration.board_size) == ("stones", rendered.position.size)
+    assert _wrong_points(result.reading.position, rendered) <= 1
+
+
 def test_a_part_of_the_board_gives_way_to_the_outline_though_its_stones_sit_on_its_points(
         reader, corner_model) -> None:
     # From the set held out in sessions 14 and 15 (`--seed-base 47000000`), added once it was

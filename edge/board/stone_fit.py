@@ -70,3 +70,24 @@ def corners_through_stones(detections: list[Detection], reading: BoardReading, g
         return None
     corners = geometry.grid_corners().reshape(-1, 1, 2).astype(np.float64)
     return cv2.perspectiveTransform(corners, np.linalg.inv(homography)).reshape(-1, 2)
+
+
+def shifted_a_line(detections: list[Detection], reading: BoardReading, geometry: RectifiedGeometry) -> np.ndarray | None:
+    """Where the board's outer corners lie in the rectified image (4, 2) with its lattice moved
+    a line, across, along or both, if that puts more stones on its points; else None. An
+    outline placed by stones can settle a line off: a row of stones then lies beyond it."""
+    size = reading.position.size
+    grid = (_confident_centres(detections, reading) - geometry.margin_px) / geometry.spacing(size)
+    near = np.linalg.norm(grid - np.rint(grid), axis=1) <= ON_POINT
+
+    def on_points(offset: np.ndarray) -> int:
+        moved = grid + offset
+        return int(np.sum(near & np.all((moved > -0.5) & (moved < size - 0.5), axis=1)))
+
+    offsets = [np.array([dx, dy], dtype=np.float64) for dx in (-1, 0, 1) for dy in (-1, 0, 1)]
+    best = max(offsets, key=on_points)
+    if on_points(best) <= on_points(np.zeros(2)):
+        return None
+    # The moved lattice's point (c, r) is the present lattice's (c, r) - offset.
+    corners = np.array([[0.0, 0.0], [size - 1.0, 0.0], [size - 1.0, size - 1.0], [0.0, size - 1.0]]) - best
+    return geometry.margin_px + corners * geometry.spacing(size)
