@@ -108,24 +108,32 @@ def _outlined(image: np.ndarray, reader: BoardReader, sizes: tuple[int, ...], he
     # The peaks are a heatmap cell apart, so an outline is often half a spacing off: moved
     # onto the image's lines, then, while that puts more stones on its points, so that its
     # lattice passes through the stones, and last a line where more stones then sit on points.
-    reads = [_read(image, reader, c, board_size, source)
-             for c in (corners, order_corners(align_in_image(image, corners, board_size)))]
-    fits = [_fit(read, geometry) for read in reads]
-    k = 1 if fits[1].on_points > fits[0].on_points else 0
-    read, fit = reads[k], fits[k]
+    first = _read(image, reader, corners, board_size, source)
+    kept = (first, _fit(first, geometry))
+    aligned = _read(image, reader, order_corners(align_in_image(image, corners, board_size)), board_size, source)
+    kept = _more_on_points(kept, aligned, geometry) or kept
+    through = partial(corners_through_stones, min_stones=MIN_STONES)
     for _ in range(_STONE_ROUNDS):
-        placed = _placed_by_stones(image, reader, read, source, partial(corners_through_stones, min_stones=MIN_STONES))
-        if placed is None or _fit(placed, geometry).on_points <= fit.on_points:
+        placed = _more_on_points(kept, _placed_by_stones(image, reader, kept[0], source, through), geometry)
+        if placed is None:
             break
-        read, fit = placed, _fit(placed, geometry)
-    moved = _placed_by_stones(image, reader, read, source, shifted_a_line)
-    if moved is not None and _fit(moved, geometry).on_points > fit.on_points:
-        read, fit = moved, _fit(moved, geometry)
+        kept = placed
+    kept = _more_on_points(kept, _placed_by_stones(image, reader, kept[0], source, shifted_a_line), geometry) or kept
+    read, fit = kept
     return read if fit.share >= MIN_SHARE and fit.on_points > to_beat.on_points else None
 
 
 def _fit(read: Read, geometry: RectifiedGeometry) -> StoneFit:
     return stone_fit(read[1].detections, read[1].reading, geometry)
+
+
+def _more_on_points(best: tuple[Read, StoneFit], other: Read | None,
+                    geometry: RectifiedGeometry) -> tuple[Read, StoneFit] | None:
+    """`other` with its fit where it puts more stones on points than `best`, else None."""
+    if other is None:
+        return None
+    fit = _fit(other, geometry)
+    return (other, fit) if fit.on_points > best[1].on_points else None
 
 
 def _placed_by_stones(image: np.ndarray, reader: BoardReader, read: Read, source: str,

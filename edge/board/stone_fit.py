@@ -42,13 +42,18 @@ def _confident_centres(detections: list[Detection], reading: BoardReading) -> np
     return centers - np.column_stack([centers, np.ones(len(centers))]) @ reading.shift
 
 
-def stone_fit(detections: list[Detection], reading: BoardReading, geometry: RectifiedGeometry) -> StoneFit:
-    size = reading.position.size
-    grid = (_confident_centres(detections, reading) - geometry.margin_px) / geometry.spacing(size)
+def _on_points(grid: np.ndarray, size: int) -> int:
+    """How many stones at lattice coordinates `grid` sit on a point of a `size` board."""
     # A stone beyond the outer lines sits on no point of this board, however near a lattice point.
     inside = np.all((grid > -0.5) & (grid < size - 0.5), axis=1)
     near = np.linalg.norm(grid - np.rint(grid), axis=1) <= ON_POINT
-    return StoneFit(len(grid), int(np.sum(inside & near)))
+    return int(np.sum(inside & near))
+
+
+def stone_fit(detections: list[Detection], reading: BoardReading, geometry: RectifiedGeometry) -> StoneFit:
+    size = reading.position.size
+    grid = (_confident_centres(detections, reading) - geometry.margin_px) / geometry.spacing(size)
+    return StoneFit(len(grid), _on_points(grid, size))
 
 
 def corners_through_stones(detections: list[Detection], reading: BoardReading, geometry: RectifiedGeometry,
@@ -76,18 +81,11 @@ def shifted_a_line(detections: list[Detection], reading: BoardReading, geometry:
     """Where the board's outer corners lie in the rectified image (4, 2) with its lattice moved
     a line, across, along or both, if that puts more stones on its points; else None. An
     outline placed by stones can settle a line off: a row of stones then lies beyond it."""
-    size = reading.position.size
-    grid = (_confident_centres(detections, reading) - geometry.margin_px) / geometry.spacing(size)
-    near = np.linalg.norm(grid - np.rint(grid), axis=1) <= ON_POINT
-
-    def on_points(offset: np.ndarray) -> int:
-        moved = grid + offset
-        return int(np.sum(near & np.all((moved > -0.5) & (moved < size - 0.5), axis=1)))
-
+    size, step = reading.position.size, geometry.spacing(reading.position.size)
+    grid = (_confident_centres(detections, reading) - geometry.margin_px) / step
     offsets = [np.array([dx, dy], dtype=np.float64) for dx in (-1, 0, 1) for dy in (-1, 0, 1)]
-    best = max(offsets, key=on_points)
-    if on_points(best) <= on_points(np.zeros(2)):
+    best = max(offsets, key=lambda offset: _on_points(grid + offset, size))
+    if _on_points(grid + best, size) <= _on_points(grid, size):
         return None
     # The moved lattice's point (c, r) is the present lattice's (c, r) - offset.
-    corners = np.array([[0.0, 0.0], [size - 1.0, 0.0], [size - 1.0, size - 1.0], [0.0, size - 1.0]]) - best
-    return geometry.margin_px + corners * geometry.spacing(size)
+    return geometry.grid_corners().astype(np.float64) - best * step
