@@ -5,17 +5,17 @@ board's lines. A crowded, blurred or dimly lit board can hide them, or show
 few enough that the search settles on the wrong size; its stones still show.
 So where the search finds no board, or the stones read on its board mostly
 fall between the intersections (`edge.board.stone_fit`), the outlines the
-corner model sees are read too, at each board size. The outline and size with
-the most stones on their points is moved onto the image's lines, through its
-stones (`stone_fit.corners_through_stones`) and a line (`shifted_a_line`)
-where that puts more of them on points, and wins when most of enough stones sit on its points, more than
-on the search's board.
+corner model sees are read too, at each board size, each placed on the lattice
+its stones span (`stone_fit.placements_through_stones`: an outline with a
+corner lines off still has them on a lattice). The outline and size with the
+most stones on points is moved onto the image's lines and onto its stones'
+lattice again where that puts more of them on points, and wins when most of
+enough stones sit on its points, more than on the search's board. A board the
+search places is moved onto its stones' lattice too where that puts more of
+them on points and the corner model sees the moved corners about as well.
 """
 
 from __future__ import annotations
-
-from functools import partial
-from typing import Callable
 
 import cv2
 import numpy as np
@@ -26,10 +26,9 @@ from calibration.corners import is_convex_quad, order_corners
 from calibration.find import find_board
 from calibration.guided import corner_quads
 from calibration.store import Calibration
-from edge.board.mapping import BoardReading, map_to_board
+from edge.board.mapping import map_to_board
 from edge.board.position import BOARD_SIZES
-from edge.board.stone_fit import StoneFit, corners_through_stones, shifted_a_line, stone_fit
-from edge.detect.types import Detection
+from edge.board.stone_fit import StoneFit, placements_through_stones, stone_fit
 from edge.errors import NoBoardError
 from edge.reading import BoardReader, FrameResult
 from edge.rectify.geometry import RectifiedGeometry
@@ -43,8 +42,14 @@ is trusted unless fewer than this sit on its own."""
 _PART_OF_OUTLINE = 1.5
 """Area ratio from which the corner model's outline is bigger than a found board (a 13x13
 part of a 19x19 grid: 2.25)."""
+_FOUND_MOVE_LEAST = 0.5
+"""Spacings some corner of a board its lines placed must move for its stones to move it: within
+that the lines place it better, with the lens's distortion, which an outline lacks."""
+_FOUND_MOVE_UNSEEN = 0.4
+"""Summed corner level (four corners, 0..1 each) that a board its lines placed may lose when its
+stones move it: a line off, past loose stones, its corners lose about a level of 0.5 or more."""
 _STONE_ROUNDS = 3
-"""Times at most an outline is moved through its stones: each round's stones sit nearer their points."""
+"""Times at most an outline is moved onto its stones' lattice: each read fits the parallax field anew."""
 
 Read = tuple[Calibration, FrameResult]
 
@@ -67,7 +72,7 @@ def read_photo(image: np.ndarray, reader: BoardReader, size: int | None, corner_
     heat = corner_model.heatmap(image)
     if found is not None and (found_fit.stones < MIN_STONES or found_fit.share >= MIN_SHARE) and (
             not _within_bigger_outline(found[0].corners, heat)):
-        return found
+        return _found_on_its_stones(image, reader, found, found_fit, heat, source)
     outlined = _outlined(image, reader, (size,) if size else BOARD_SIZES, heat, source, found_fit)
     if outlined is not None:
         return outlined
@@ -87,38 +92,47 @@ def _within_bigger_outline(corners: np.ndarray, heat: CornerHeat) -> bool:
 def _outlined(image: np.ndarray, reader: BoardReader, sizes: tuple[int, ...], heat: CornerHeat,
               source: str, to_beat: StoneFit) -> Read | None:
     """The board in the corner model's outline (its four strongest peaks, or those with a weaker
-    peak in place of one) at the size with the most stones on its points, moved where more
-    sit on them, if most of enough stones do and more than `to_beat`'s."""
+    peak in place of one), each placed on the lattice its stones span, at the size with the most
+    stones on its points, moved where more sit on them, if most of enough stones do and more than
+    `to_beat`'s."""
     geometry = reader.geometry
-    best: tuple[StoneFit, np.ndarray, int] | None = None
+    best: tuple[int, np.ndarray, int] | None = None
     # The stones judge each outline, so every peak the heatmap has is tried, however weak.
     for quad in corner_quads(heat, level=0.0):
         corners = order_corners(quad)
         if not is_convex_quad(corners):
             continue
         # The rectified image is the same for every size: detected once, mapped at each.
-        detections = reader.detector.detect(_calibration(image, corners, max(sizes), source).rectify(image, geometry))
+        calibration = _calibration(image, corners, max(sizes), source)
+        detections = reader.detector.detect(calibration.rectify(image, geometry))
         for board_size in sizes:
-            fit = stone_fit(detections, map_to_board(detections, board_size, geometry), geometry)
-            if fit.stones >= MIN_STONES and (best is None or fit.on_points > best[0].on_points):
-                best = (fit, corners, board_size)
+            reading = map_to_board(detections, board_size, geometry)
+            fit = stone_fit(detections, reading, geometry)
+            if fit.stones < MIN_STONES:
+                continue
+            # An outline with a corner lines off still spans the stones' lattice where they lie.
+            candidate = (fit.on_points, corners, board_size)
+            moved = placements_through_stones(detections, reading, geometry, MIN_STONES)
+            placed = _best_seen(calibration, moved.corners, heat, geometry) if moved else None
+            if placed is not None:
+                candidate = (moved.on_points, placed, board_size)
+            if best is None or candidate[0] > best[0]:
+                best = candidate
     if best is None:
         return None
     _, corners, board_size = best
-    # The peaks are a heatmap cell apart, so an outline is often half a spacing off: moved
-    # onto the image's lines, then, while that puts more stones on its points, so that its
-    # lattice passes through the stones, and last a line where more stones then sit on points.
+    # The peaks are a heatmap cell apart, so an outline is often half a spacing off: moved onto
+    # the image's lines, then onto its stones' lattice while that puts more of them on points.
     first = _read(image, reader, corners, board_size, source)
     kept = (first, _fit(first, geometry))
     aligned = _read(image, reader, order_corners(align_in_image(image, corners, board_size)), board_size, source)
     kept = _more_on_points(kept, aligned, geometry) or kept
-    through = partial(corners_through_stones, min_stones=MIN_STONES)
     for _ in range(_STONE_ROUNDS):
-        placed = _more_on_points(kept, _placed_by_stones(image, reader, kept[0], source, through), geometry)
-        if placed is None:
+        placed = _on_stones_lattice(kept[0], heat, geometry)
+        moved = None if placed is None else _more_on_points(kept, _read(image, reader, placed, board_size, source), geometry)
+        if moved is None:
             break
-        kept = placed
-    kept = _more_on_points(kept, _placed_by_stones(image, reader, kept[0], source, shifted_a_line), geometry) or kept
+        kept = moved
     read, fit = kept
     return read if fit.share >= MIN_SHARE and fit.on_points > to_beat.on_points else None
 
@@ -127,25 +141,53 @@ def _fit(read: Read, geometry: RectifiedGeometry) -> StoneFit:
     return stone_fit(read[1].detections, read[1].reading, geometry)
 
 
-def _more_on_points(best: tuple[Read, StoneFit], other: Read | None,
+def _more_on_points(best: tuple[Read, StoneFit], other: Read,
                     geometry: RectifiedGeometry) -> tuple[Read, StoneFit] | None:
     """`other` with its fit where it puts more stones on points than `best`, else None."""
-    if other is None:
-        return None
     fit = _fit(other, geometry)
     return (other, fit) if fit.on_points > best[1].on_points else None
 
 
-def _placed_by_stones(image: np.ndarray, reader: BoardReader, read: Read, source: str,
-                      place: Callable[[list[Detection], BoardReading, RectifiedGeometry], np.ndarray | None]
-                      ) -> Read | None:
-    """The board read again with its corners where `place` puts them by its stones (rectified pixels)."""
+def _found_on_its_stones(image: np.ndarray, reader: BoardReader, found: Read, fit: StoneFit, heat: CornerHeat,
+                         source: str) -> Read:
+    """The line search's board, moved onto its stones' lattice where that puts more of them on
+    points, moves a corner half a spacing or more and leaves the corners about as well seen by
+    the corner model: loose stones beside a board can line up with its lattice a line beyond its
+    edge, and a board moved there loses its corners."""
+    calibration = found[0]
+    placed = _on_stones_lattice(found, heat, reader.geometry)
+    if placed is None:
+        return found
+    corners = order_corners(calibration.corners)
+    moves = np.linalg.norm(placed - corners, axis=1).max() / calibration.spacing_px()
+    if moves < _FOUND_MOVE_LEAST or _corner_level(placed, heat) < _corner_level(corners, heat) - _FOUND_MOVE_UNSEEN:
+        return found
+    moved = _more_on_points((found, fit), _read(image, reader, placed, calibration.board_size, source), reader.geometry)
+    return found if moved is None else moved[0]
+
+
+def _on_stones_lattice(read: Read, heat: CornerHeat, geometry: RectifiedGeometry) -> np.ndarray | None:
+    """Image corners of the board placed on the lattice its stones span where that puts more of
+    them on points; None where none does."""
     calibration, result = read
-    rectified = place(result.detections, result.reading, reader.geometry)
-    if rectified is None:
-        return None
-    corners = order_corners(calibration.to_image(rectified, reader.geometry))
-    return _read(image, reader, corners, calibration.board_size, source) if is_convex_quad(corners) else None
+    moved = placements_through_stones(result.detections, result.reading, geometry, MIN_STONES)
+    return None if moved is None else _best_seen(calibration, moved.corners, heat, geometry)
+
+
+def _best_seen(calibration: Calibration, placements: list[np.ndarray], heat: CornerHeat,
+               geometry: RectifiedGeometry) -> np.ndarray | None:
+    """Of placements the stones rate alike (rectified corners), the one whose corners the corner
+    model sees best, in image pixels; None where none is a convex outline."""
+    options = [order_corners(calibration.to_image(c, geometry)) for c in placements]
+    options = [c for c in options if is_convex_quad(c)]
+    return max(options, key=lambda c: _corner_level(c, heat)) if options else None
+
+
+def _corner_level(corners: np.ndarray, heat: CornerHeat) -> float:
+    """The corner model's summed level at an outline's four corners, each the highest within half the
+    spacing a 19x19 board would have on it: the next line's corner must not count."""
+    reach = np.mean(np.linalg.norm(corners - np.roll(corners, 1, axis=0), axis=1)) / (max(BOARD_SIZES) - 1) / 2
+    return float(heat.level_at(corners, reach_px=reach).sum())
 
 
 def _calibration(image: np.ndarray, corners: np.ndarray, size: int, source: str) -> Calibration:

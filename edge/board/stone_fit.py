@@ -5,6 +5,11 @@ confident detection lies on a lattice point once the parallax field is taken
 off. On a board read at the wrong size, or outlined a line or so off, most land
 between them: the stones say whether the board was placed right even where its
 lines cannot be seen (a crowded or blurred board).
+
+They also say where it lies. Neighbouring stones sit a whole number of spacings
+apart, so each stone's point follows from a neighbour's however far off the
+placement is near them; the lattice fitted through all of them then places the
+board, up to whole lines where no stone reaches an edge.
 """
 
 from __future__ import annotations
@@ -56,36 +61,88 @@ def stone_fit(detections: list[Detection], reading: BoardReading, geometry: Rect
     return StoneFit(len(grid), _on_points(grid, size))
 
 
-def corners_through_stones(detections: list[Detection], reading: BoardReading, geometry: RectifiedGeometry,
-                           min_stones: int) -> np.ndarray | None:
-    """Where the board's outer corners lie in the rectified image (4, 2) if its lattice passes
-    through the stones near its points (within twice `ON_POINT`, after the parallax field),
-    or None with fewer than `min_stones` such stones. An outline a fraction of a spacing off
-    at one corner bends the lattice in a way the parallax field, being affine, cannot follow."""
-    size, step = reading.position.size, geometry.spacing(reading.position.size)
-    corrected = _confident_centres(detections, reading)
-    grid = (corrected - geometry.margin_px) / step
-    points = np.rint(grid)
-    near = np.all((points >= 0) & (points <= size - 1), axis=1) & (np.linalg.norm(grid - points, axis=1) <= 2 * ON_POINT)
-    if near.sum() < max(min_stones, 4):
-        return None
-    # Rectified pixels as read -> where the lattice puts each stone's point.
-    homography, _ = cv2.findHomography(corrected[near], geometry.margin_px + points[near] * step, 0)
-    if homography is None:
-        return None
-    corners = geometry.grid_corners().reshape(-1, 1, 2).astype(np.float64)
-    return cv2.perspectiveTransform(corners, np.linalg.inv(homography)).reshape(-1, 2)
+_REACH = 2.5
+"""Lattice units within which a stone takes its label from a labelled neighbour: their offset
+rounds to the right one while the placement stretches it by up to a fifth."""
+_RELABEL = 3
+"""Times the stones are labelled again from the lattice fitted to them."""
+_OFFSETS = np.arange(-4, 5)
+"""Lines the lattice the stones span is tried at each way: how far off a corner may be."""
 
 
-def shifted_a_line(detections: list[Detection], reading: BoardReading, geometry: RectifiedGeometry) -> np.ndarray | None:
-    """Where the board's outer corners lie in the rectified image (4, 2) with its lattice moved
-    a line, across, along or both, if that puts more stones on its points; else None. An
-    outline placed by stones can settle a line off: a row of stones then lies beyond it."""
+def _labels(grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each stone's lattice point (N, 2) and whether it got one: labelled outward from the most
+    crowded stone, each from its nearest labelled neighbour by their rounded offset. A placement
+    lines off at one corner moves a stone far from its point, but a neighbour hardly at all."""
+    distance = np.linalg.norm(grid[:, None] - grid[None], axis=-1)
+    np.fill_diagonal(distance, np.inf)
+    # Started among close neighbours: a stone off on its own may be a phantom or a loose stone.
+    seed = int(np.argmax((distance < 1.5).sum(axis=1)))
+    labels = np.zeros_like(grid)
+    labels[seed] = np.rint(grid[seed])
+    labelled = np.zeros(len(grid), dtype=bool)
+    labelled[seed] = True
+    link, parent = distance[seed].copy(), np.full(len(grid), seed)
+    while True:
+        candidates = np.where(labelled, np.inf, link)
+        j = int(np.argmin(candidates))
+        if candidates[j] > _REACH:
+            return labels, labelled
+        labels[j] = labels[parent[j]] + np.rint(grid[j] - grid[parent[j]])
+        labelled[j] = True
+        closer = distance[j] < link
+        link[closer], parent[closer] = distance[j][closer], j
+
+
+def _lattice(grid: np.ndarray, min_stones: int) -> np.ndarray | None:
+    """The homography (3, 3) from lattice points to where the stones at `grid` put them, or None
+    where fewer than `min_stones` stones agree on one."""
+    labels, labelled = _labels(grid)
+    if labelled.sum() < max(min_stones, 4):
+        return None
+    # A stone labelled wrong (a phantom, a loose stone, a rounding across a stretched gap) is outvoted.
+    homography, _ = cv2.findHomography(labels[labelled], grid[labelled], cv2.RANSAC, 1.5 * ON_POINT)
+    for _ in range(_RELABEL):
+        if homography is None or not np.all(np.isfinite(homography)):
+            return None
+        lattice = cv2.perspectiveTransform(grid.reshape(-1, 1, 2), np.linalg.inv(homography)).reshape(-1, 2)
+        points = np.rint(lattice)
+        near = np.linalg.norm(lattice - points, axis=1) <= 2 * ON_POINT
+        if near.sum() < max(min_stones, 4):
+            return None
+        homography, _ = cv2.findHomography(points[near], grid[near], 0)
+    return homography
+
+
+@dataclass(frozen=True)
+class Placements:
+    on_points: int
+    """Stones on points in each placement."""
+    corners: list[np.ndarray]
+    """Each placement's outer corners in the rectified image (4, 2), the nearest the present first."""
+
+
+def placements_through_stones(detections: list[Detection], reading: BoardReading, geometry: RectifiedGeometry,
+                              min_stones: int) -> Placements | None:
+    """The placements of the lattice the board's stones span that put the most of them on its
+    points, where that is more than the present placement does; None where it is not or fewer
+    than `min_stones` stones span one. Several come back where the stones leave a line or more
+    between them and an edge: what the stones cannot tell, the caller's evidence must."""
     size, step = reading.position.size, geometry.spacing(reading.position.size)
     grid = (_confident_centres(detections, reading) - geometry.margin_px) / step
-    offsets = [np.array([dx, dy], dtype=np.float64) for dx in (-1, 0, 1) for dy in (-1, 0, 1)]
-    best = max(offsets, key=lambda offset: _on_points(grid + offset, size))
-    if _on_points(grid + best, size) <= _on_points(grid, size):
+    if len(grid) < max(min_stones, 4):
         return None
-    # The moved lattice's point (c, r) is the present lattice's (c, r) - offset.
-    return geometry.grid_corners().astype(np.float64) - best * step
+    homography = _lattice(grid, min_stones)
+    if homography is None:
+        return None
+    lattice = cv2.perspectiveTransform(grid.reshape(-1, 1, 2), np.linalg.inv(homography)).reshape(-1, 2)
+    square = (geometry.grid_corners() - geometry.margin_px) / step
+    placed = []
+    for offset in np.stack(np.meshgrid(_OFFSETS, _OFFSETS), axis=-1).reshape(-1, 2).astype(np.float64):
+        corners = cv2.perspectiveTransform((square + offset).reshape(-1, 1, 2), homography).reshape(-1, 2)
+        placed.append((_on_points(lattice - offset, size), float(np.linalg.norm(corners - square, axis=1).sum()), corners))
+    most = max(on for on, _, _ in placed)
+    if most <= _on_points(grid, size):
+        return None
+    best = sorted((p for p in placed if p[0] == most), key=lambda p: p[1])
+    return Placements(most, [geometry.margin_px + corners * step for _, _, corners in best])
