@@ -26,9 +26,10 @@ from calibration.corners import is_convex_quad, order_corners
 from calibration.find import find_board
 from calibration.guided import corner_quads
 from calibration.store import Calibration
-from edge.board.mapping import map_to_board
+from edge.board.mapping import BoardReading, map_to_board
 from edge.board.position import BOARD_SIZES
 from edge.board.stone_fit import StoneFit, placements_through_stones, stone_fit
+from edge.detect.types import Detection
 from edge.errors import NoBoardError
 from edge.reading import BoardReader, FrameResult
 from edge.rectify.geometry import RectifiedGeometry
@@ -111,11 +112,8 @@ def _outlined(image: np.ndarray, reader: BoardReader, sizes: tuple[int, ...], he
             if fit.stones < MIN_STONES:
                 continue
             # An outline with a corner lines off still spans the stones' lattice where they lie.
-            candidate = (fit.on_points, corners, board_size)
-            moved = placements_through_stones(detections, reading, geometry, MIN_STONES)
-            placed = _best_seen(calibration, moved.corners, heat, geometry) if moved else None
-            if placed is not None:
-                candidate = (moved.on_points, placed, board_size)
+            on_lattice = _on_stones_lattice(calibration, detections, reading, heat, geometry)
+            candidate = (fit.on_points, corners, board_size) if on_lattice is None else (*on_lattice, board_size)
             if best is None or candidate[0] > best[0]:
                 best = candidate
     if best is None:
@@ -128,9 +126,10 @@ def _outlined(image: np.ndarray, reader: BoardReader, sizes: tuple[int, ...], he
     aligned = _read(image, reader, order_corners(align_in_image(image, corners, board_size)), board_size, source)
     kept = _more_on_points(kept, aligned, geometry) or kept
     for _ in range(_STONE_ROUNDS):
-        placed = _on_stones_lattice(kept[0], heat, geometry)
-        moved = None if placed is None else _more_on_points(kept, _read(image, reader, placed, board_size, source), geometry)
-        if moved is None:
+        calibration, result = kept[0]
+        on_lattice = _on_stones_lattice(calibration, result.detections, result.reading, heat, geometry)
+        moved = on_lattice and _more_on_points(kept, _read(image, reader, on_lattice[1], board_size, source), geometry)
+        if not moved:
             break
         kept = moved
     read, fit = kept
@@ -154,11 +153,11 @@ def _found_on_its_stones(image: np.ndarray, reader: BoardReader, found: Read, fi
     points, moves a corner half a spacing or more and leaves the corners about as well seen by
     the corner model: loose stones beside a board can line up with its lattice a line beyond its
     edge, and a board moved there loses its corners."""
-    calibration = found[0]
-    placed = _on_stones_lattice(found, heat, reader.geometry)
-    if placed is None:
+    calibration, result = found
+    on_lattice = _on_stones_lattice(calibration, result.detections, result.reading, heat, reader.geometry)
+    if on_lattice is None:
         return found
-    corners = order_corners(calibration.corners)
+    placed, corners = on_lattice[1], order_corners(calibration.corners)
     moves = np.linalg.norm(placed - corners, axis=1).max() / calibration.spacing_px()
     if moves < _FOUND_MOVE_LEAST or _corner_level(placed, heat) < _corner_level(corners, heat) - _FOUND_MOVE_UNSEEN:
         return found
@@ -166,21 +165,17 @@ def _found_on_its_stones(image: np.ndarray, reader: BoardReader, found: Read, fi
     return found if moved is None else moved[0]
 
 
-def _on_stones_lattice(read: Read, heat: CornerHeat, geometry: RectifiedGeometry) -> np.ndarray | None:
-    """Image corners of the board placed on the lattice its stones span where that puts more of
-    them on points; None where none does."""
-    calibration, result = read
-    moved = placements_through_stones(result.detections, result.reading, geometry, MIN_STONES)
-    return None if moved is None else _best_seen(calibration, moved.corners, heat, geometry)
-
-
-def _best_seen(calibration: Calibration, placements: list[np.ndarray], heat: CornerHeat,
-               geometry: RectifiedGeometry) -> np.ndarray | None:
-    """Of placements the stones rate alike (rectified corners), the one whose corners the corner
-    model sees best, in image pixels; None where none is a convex outline."""
-    options = [order_corners(calibration.to_image(c, geometry)) for c in placements]
+def _on_stones_lattice(calibration: Calibration, detections: list[Detection], reading: BoardReading,
+                       heat: CornerHeat, geometry: RectifiedGeometry) -> tuple[int, np.ndarray] | None:
+    """The stones on points and the image corners of the board placed on the lattice its stones
+    span, where that puts more of them on points; of placements the stones rate alike, the one
+    whose corners the corner model sees best. None where none does or is a convex outline."""
+    moved = placements_through_stones(detections, reading, geometry, MIN_STONES)
+    if moved is None:
+        return None
+    options = [order_corners(calibration.to_image(c, geometry)) for c in moved.corners]
     options = [c for c in options if is_convex_quad(c)]
-    return max(options, key=lambda c: _corner_level(c, heat)) if options else None
+    return (moved.on_points, max(options, key=lambda c: _corner_level(c, heat))) if options else None
 
 
 def _corner_level(corners: np.ndarray, heat: CornerHeat) -> float:
