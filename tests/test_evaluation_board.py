@@ -62,6 +62,27 @@ def test_fixed_orientation_counts_a_rotated_reading_wrong() -> None:
     )
 
 
+# A 9x9 standing on a corner: (100, 300) is nearer the image's top-left than (300.5, 100) by 0.5 px.
+DIAMOND = np.array([[100.0, 300.0], [300.5, 100.0], [500.0, 300.0], [300.0, 500.0]])
+
+
+def test_fixed_orientation_accepts_the_other_start_of_a_corner_tie() -> None:
+    expected = position(OPENING_9)
+    # Started one corner on, clockwise: the label turned a quarter anticlockwise.
+    started_on = expected.symmetries()[3]
+    found = DIAMOND[[1, 2, 3, 0]] + [0.6, 0.0]
+    r = compare_board(IMG, expected, started_on, fixed_orientation=True, true_corners=DIAMOND, found_corners=found)
+    assert r.correct and r.symmetry == 1
+    # Found corners exact: the reading could have told the two apart, so the turn counts wrong.
+    exact = compare_board(IMG, expected, started_on, fixed_orientation=True, true_corners=DIAMOND,
+                          found_corners=DIAMOND[[1, 2, 3, 0]])
+    assert not exact.correct and exact.symmetry == 0
+    # A board found lines off is compared as read, whatever the tie.
+    off = compare_board(IMG, expected, started_on, fixed_orientation=True, true_corners=DIAMOND,
+                        found_corners=found + [40.0, 0.0])
+    assert not off.correct and off.symmetry == 0
+
+
 def test_best_symmetry_is_picked_for_an_imperfect_reading() -> None:
     expected = position(OPENING_9)
     reading = position(OPENING_9_TWO_WRONG).symmetries()[6]

@@ -11,6 +11,11 @@ Where a set gives the boards' true corners, each reading's corners are checked
 against them: a board found within `FOUND_WITHIN` grid spacings at every corner
 puts every stone on its own intersection, so the accuracy on those boards is the
 reading's alone, apart from where board finding put the grid.
+
+In a set of fixed orientation the label starts at the corner nearest the image's
+top-left. Where another corner lies as near within what the reading's corner
+error can tell apart, the convention names either, and a board found where it is
+is also compared turned to start there.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from typing import Sequence
 
 import numpy as np
 
+from calibration.corners import order_corners
 from edge.board.position import Color, Point, Position
 
 STATES: tuple[str, ...] = ("empty", "black", "white")
@@ -144,17 +150,34 @@ def compare_board(
         error = corner_error(found_corners, true_corners, expected.size)
     want = grid(expected)
     scored = _scored(expected.size, hidden)
-    candidates = [got] if fixed_orientation else got.symmetries()
-    grids = np.stack([grid(p) for p in candidates])
-    wrong = ((grids != want[None]) & scored[None]).reshape(len(candidates), -1).sum(axis=1)
+    symmetries = got.symmetries()
+    turns = list(range(len(symmetries)))
+    if fixed_orientation:
+        turns = [0]
+        if error is not None and error <= FOUND_WITHIN:
+            turns = _convention_starts(true_corners, error, expected.size)  # type: ignore[arg-type]
+    grids = np.stack([grid(symmetries[k]) for k in turns])
+    wrong = ((grids != want[None]) & scored[None]).reshape(len(turns), -1).sum(axis=1)
     best = int(np.argmin(wrong))
-    aligned = candidates[best]
+    aligned = symmetries[turns[best]]
     names: dict[int, Color | None] = {0: None, 1: "b", 2: "w"}
     errors = tuple(
         PointError(int(r), int(c), names[int(want[r, c])], names[int(grids[best][r, c])])
         for r, c in np.argwhere((grids[best] != want) & scored)
     )
-    return BoardResult(image, expected, aligned, best, errors, hidden=hidden, corner_error=error)
+    return BoardResult(image, expected, aligned, turns[best], errors, hidden=hidden, corner_error=error)
+
+
+def _convention_starts(true: np.ndarray, error: float, size: int) -> list[int]:
+    """The rotations (`Position.symmetries` indices 0-3) that turn a reading starting at each true
+    corner the convention could name first back to the label's orientation: the label's own first
+    corner, and any corner no farther from the image's top-left by more than the found corners,
+    each up to `error` spacings off, could change (a reading started one corner on clockwise
+    is the label turned a quarter anticlockwise, which rotation 1 undoes)."""
+    ordered = order_corners(true)
+    spacing = float(np.mean(np.linalg.norm(ordered - np.roll(ordered, 1, axis=0), axis=1))) / max(size - 1, 1)
+    reach = np.hypot(ordered[:, 0], ordered[:, 1])
+    return [k for k in range(4) if reach[k] - reach[0] <= 2.0 * error * spacing]
 
 
 def corner_error(found: np.ndarray, true: np.ndarray, size: int) -> float:
