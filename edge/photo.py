@@ -11,8 +11,9 @@ corner lines off still has them on a lattice). The outline and size with the
 most stones on points is moved onto the image's lines and onto its stones'
 lattice again where that puts more of them on points, and wins when most of
 enough stones sit on its points, more than on the search's board. A board the
-search places is moved onto its stones' lattice too where that puts more of
-them on points and the corner model sees the moved corners about as well.
+search places is moved onto its stones' lattice too (started from fewer stones
+where a hand parts them) where that puts more of them on points, less those off
+them, and the corner model sees the moved corners about as well.
 """
 
 from __future__ import annotations
@@ -49,6 +50,9 @@ that the lines place it better, with the lens's distortion, which an outline lac
 _FOUND_MOVE_UNSEEN = 0.4
 """Summed corner level (four corners, 0..1 each) that a board its lines placed may lose when its
 stones move it: a line off, past loose stones, its corners lose about a level of 0.5 or more."""
+_FOUND_FIRST_STONES = 8
+"""Neighbouring stones that may start the lattice a board its lines placed is moved onto: a hand
+between groups of stones leaves fewer than `MIN_STONES` together, and the corner model checks the move."""
 _STONE_ROUNDS = 3
 """Times at most an outline is moved onto its stones' lattice: each read fits the parallax field anew."""
 
@@ -149,28 +153,32 @@ def _more_on_points(best: tuple[Read, StoneFit], other: Read,
 
 def _found_on_its_stones(image: np.ndarray, reader: BoardReader, found: Read, fit: StoneFit, heat: CornerHeat,
                          source: str) -> Read:
-    """The line search's board, moved onto its stones' lattice where that puts more of them on
-    points, moves a corner half a spacing or more and leaves the corners about as well seen by
-    the corner model: loose stones beside a board can line up with its lattice a line beyond its
-    edge, and a board moved there loses its corners."""
+    """The line search's board, moved onto its stones' lattice where that moves a corner half a
+    spacing or more, leaves the corners about as well seen by the corner model (loose stones
+    beside a board can line up with its lattice a line beyond its edge, and a board moved there
+    loses its corners) and, read again, has more stones on points less those off them: the moved
+    board's rectified image may leave out stones that sat off the found one's points."""
     calibration, result = found
-    on_lattice = _on_stones_lattice(calibration, result.detections, result.reading, heat, reader.geometry)
+    on_lattice = _on_stones_lattice(calibration, result.detections, result.reading, heat, reader.geometry,
+                                    _FOUND_FIRST_STONES)
     if on_lattice is None:
         return found
     placed, corners = on_lattice[1], order_corners(calibration.corners)
     moves = np.linalg.norm(placed - corners, axis=1).max() / calibration.spacing_px()
     if moves < _FOUND_MOVE_LEAST or _corner_level(placed, heat) < _corner_level(corners, heat) - _FOUND_MOVE_UNSEEN:
         return found
-    moved = _more_on_points((found, fit), _read(image, reader, placed, calibration.board_size, source), reader.geometry)
-    return found if moved is None else moved[0]
+    moved = _read(image, reader, placed, calibration.board_size, source)
+    return moved if _fit(moved, reader.geometry).net > fit.net else found
 
 
 def _on_stones_lattice(calibration: Calibration, detections: list[Detection], reading: BoardReading,
-                       heat: CornerHeat, geometry: RectifiedGeometry) -> tuple[int, np.ndarray] | None:
+                       heat: CornerHeat, geometry: RectifiedGeometry,
+                       first_stones: int = MIN_STONES) -> tuple[int, np.ndarray] | None:
     """The stones on points and the image corners of the board placed on the lattice its stones
-    span, where that puts more of them on points; of placements the stones rate alike, the one
-    whose corners the corner model sees best. None where none does or is a convex outline."""
-    moved = placements_through_stones(detections, reading, geometry, MIN_STONES)
+    span (`first_stones` neighbours at least starting it), where that puts more of them on points;
+    of placements the stones rate alike, the one whose corners the corner model sees best. None
+    where none does or is a convex outline."""
+    moved = placements_through_stones(detections, reading, geometry, MIN_STONES, first_stones)
     if moved is None:
         return None
     options = [order_corners(calibration.to_image(c, geometry)) for c in moved.corners]

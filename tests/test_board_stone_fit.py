@@ -99,3 +99,17 @@ def test_too_few_stones_place_no_lattice() -> None:
     stones = _stones_seen_through(_one_corner_off(19, 2.0), 19, every=6)
     assert len(stones) < 20
     assert placements_through_stones(stones, map_to_board(stones, 19, GEOMETRY), GEOMETRY, min_stones=20) is None
+
+
+def test_stones_a_hand_parts_start_the_lattice_from_fewer_neighbours_only_where_asked() -> None:
+    # Two groups of 16 stones, ten lines apart diagonally (a hand between them), seen through an
+    # outline two spacings off at one corner: no group alone has `min_stones`.
+    seen_through = _one_corner_off(19, 2.0)
+    stones = (_stones_seen_through(seen_through, 19, every=1, rows=slice(1, 5))
+              + _stones_seen_through(seen_through, 19, every=1, rows=slice(14, 18)))
+    reading = map_to_board(stones, 19, GEOMETRY)
+    assert stone_fit(stones, reading, GEOMETRY).on_points == 26
+    assert placements_through_stones(stones, reading, GEOMETRY, min_stones=20) is None
+    moved = placements_through_stones(stones, reading, GEOMETRY, min_stones=20, first_stones=8)
+    assert moved is not None and moved.on_points == 32
+    assert np.abs(moved.corners[0] - _true_corners(seen_through)).max() < 0.5 * GEOMETRY.spacing(19)

@@ -40,6 +40,11 @@ class StoneFit:
     def share(self) -> float:
         return self.on_points / self.stones if self.stones else 0.0
 
+    @property
+    def net(self) -> int:
+        """Stones on points less those off them."""
+        return 2 * self.on_points - self.stones
+
 
 def _confident_centres(detections: list[Detection], reading: BoardReading) -> np.ndarray:
     """The confident detections' centres with the reading's parallax field taken off, rectified pixels."""
@@ -94,11 +99,11 @@ def _labels(grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         link[closer], parent[closer] = distance[j][closer], j
 
 
-def _lattice(grid: np.ndarray, min_stones: int) -> np.ndarray | None:
+def _lattice(grid: np.ndarray, min_stones: int, first_stones: int) -> np.ndarray | None:
     """The homography (3, 3) from lattice points to where the stones at `grid` put them, or None
-    where fewer than `min_stones` stones agree on one."""
+    where fewer than `first_stones` neighbours start one or fewer than `min_stones` stones agree on it."""
     labels, labelled = _labels(grid)
-    if labelled.sum() < max(min_stones, 4):
+    if labelled.sum() < max(first_stones, 4):
         return None
     # A stone labelled wrong (a phantom, a loose stone, a rounding across a stretched gap) is outvoted.
     homography, _ = cv2.findHomography(labels[labelled], grid[labelled], cv2.RANSAC, 1.5 * ON_POINT)
@@ -123,16 +128,22 @@ class Placements:
 
 
 def placements_through_stones(detections: list[Detection], reading: BoardReading, geometry: RectifiedGeometry,
-                              min_stones: int) -> Placements | None:
+                              min_stones: int, first_stones: int | None = None) -> Placements | None:
     """The placements of the lattice the board's stones span that put the most of them on its
     points, where that is more than the present placement does; None where it is not or fewer
     than `min_stones` stones span one. Several come back where the stones leave a line or more
-    between them and an edge: what the stones cannot tell, the caller's evidence must."""
+    between them and an edge: what the stones cannot tell, the caller's evidence must.
+
+    The lattice is started from the neighbours of one stone, `first_stones` of them at least
+    (`min_stones` unless given). A hand between groups of stones leaves fewer; but a few
+    neighbours can also start a finer lattice than the board's, which puts any stone on a point
+    (a 13x13 board's stones on a 19x19 lattice), so fewer do only where other evidence checks
+    the placement."""
     size, step = reading.position.size, geometry.spacing(reading.position.size)
     grid = (_confident_centres(detections, reading) - geometry.margin_px) / step
     if len(grid) < max(min_stones, 4):
         return None
-    homography = _lattice(grid, min_stones)
+    homography = _lattice(grid, min_stones, min_stones if first_stones is None else first_stones)
     if homography is None:
         return None
     lattice = cv2.perspectiveTransform(grid.reshape(-1, 1, 2), np.linalg.inv(homography)).reshape(-1, 2)
