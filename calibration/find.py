@@ -47,6 +47,16 @@ between them: faint lines and lines between together let a wrong board in."""
 
 
 @dataclass(frozen=True)
+class OtherBoard:
+    """A board the lines also bear out, that the corner finder's heatmap ranked lower."""
+
+    size: int
+    corners: np.ndarray
+    """(4, 2) outer grid corners in camera pixels, in the project's order."""
+    lens: LensDistortion
+
+
+@dataclass(frozen=True)
 class BoardFit:
     size: int
     corners: np.ndarray
@@ -64,6 +74,10 @@ class BoardFit:
     """(width, height)."""
     line_points: tuple[np.ndarray, ...] = ()
     """Observed grid-line points, camera pixels (for previews)."""
+    others: tuple[OtherBoard, ...] = ()
+    """Other boards the lines bear out, best borne out first, where the heatmap had to choose: a
+    hand over two corners leaves the heatmap its peaks elsewhere, and a reader with other
+    evidence (the stones) may prefer one of these."""
 
     @property
     def spacing_px(self) -> float:
@@ -89,7 +103,7 @@ def find_board(
     lens0 = LensDistortion.none_for(w, h)
     heat = corner_model.heatmap(image) if corner_model is not None else None
     contrasts = ContrastCache()
-    obs, lens = _best_fit(ev, lens0, sizes, heat, contrasts)
+    obs, lens, others = _best_fit(ev, lens0, sizes, heat, contrasts)
     if ev.scale < 1.0:
         # Big images: the last word goes to a finer copy, where the outer grid
         # line separates from the border line printed just outside it on many boards.
@@ -118,13 +132,21 @@ def find_board(
         straightness_after_px=straightness_residual(obs.line_points, lens),
         image_size=(w, h),
         line_points=tuple(obs.line_points),
+        others=tuple(
+            OtherBoard(other.lattice.size, other_lens.distort_points(orient(other.lattice, other_lens).corners()), other_lens)
+            for other, other_lens in others
+        ),
     )
+
+
+Fit = tuple[GridObservation, LensDistortion]
 
 
 def _best_fit(
     ev: LineEvidence, lens0: LensDistortion, sizes: tuple[int, ...], heat: CornerHeat | None, contrasts: ContrastCache
-) -> tuple[GridObservation, LensDistortion]:
-    """The line search's fit, or a fit of the board the heatmap outlines where the search's is in doubt."""
+) -> tuple[GridObservation, LensDistortion, list[Fit]]:
+    """The line search's fit, or a fit of the board the heatmap outlines where the search's is in
+    doubt; and the other boards that competed, best borne out first."""
     try:
         attempt = best_search(ev, lens0, sizes)
     except NoBoardError as exc:
@@ -134,11 +156,11 @@ def _best_fit(
     found = None if attempt is None else (attempt.obs, attempt.lens)
     attempt_good = attempt is not None and attempt.good
     if heat is None:
-        return found
+        return (*found, [])
     contrast_of = partial(contrasts.of, ev)
     if found is not None and confirms(*found, heat, sizes) and (
             attempt_good or _rejection(found[0], contrast_of(*found), True, lenient=False) is None):
-        return found
+        return (*found, [])
 
     def is_board(obs: GridObservation, lens: LensDistortion) -> bool:
         return _rejection(obs, contrast_of(obs, lens), sees_corners(obs, lens, heat)) is None
@@ -157,7 +179,7 @@ def _best_fit(
     if not candidates:
         if found is None:
             raise error
-        return found
+        return (*found, [])
     scores = [support(*fit) for fit in candidates]
     best = int(np.argmax(scores))
     # The winner may have settled a line off (a lattice started from corners a spacing or so
@@ -169,8 +191,15 @@ def _best_fit(
         scores.append(support(placed, lens))
         best = int(np.argmax(scores))
     if found is not None and (same_board(candidates[best][0], found[0]) or scores[best] < support(*found) + PREFER_MARGIN):
-        return found
-    return candidates[best]
+        chosen = found
+    else:
+        chosen = candidates[best]
+    others: list[Fit] = []
+    for k in np.argsort(scores)[::-1]:
+        fit = candidates[k]
+        if not any(same_board(fit[0], kept[0]) for kept in [chosen, *others]):
+            others.append(fit)
+    return (*chosen, others)
 
 
 def _support(obs: GridObservation, contrast: GridContrast, lens: LensDistortion, heat: CornerHeat) -> float:

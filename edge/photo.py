@@ -10,10 +10,13 @@ its stones span (`stone_fit.placements_through_stones`: an outline with a
 corner lines off still has them on a lattice). The outline and size with the
 most stones on points is moved onto the image's lines and onto its stones'
 lattice again where that puts more of them on points, and wins when most of
-enough stones sit on its points, more than on the search's board. A board the
-search places is moved onto its stones' lattice too (started from fewer stones
-where a hand parts them) where that puts more of them on points, less those off
-them, and the corner model sees the moved corners about as well.
+enough stones sit on its points, more than on the search's board. Where the
+stones fall between the points of the search's board, the other boards its
+lines bear out are read too, and the one with most of its stones on points is
+kept. A board the search places is moved onto its stones' lattice too (started
+from fewer stones where a hand parts them) where that puts more of them on
+points, less those off them, and the corner model sees the moved corners about
+as well.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import numpy as np
 from calibration.align import align_in_image
 from calibration.corner_model import CornerHeat, CornerModel
 from calibration.corners import is_convex_quad, order_corners
-from calibration.find import find_board
+from calibration.find import OtherBoard, find_board
 from calibration.guided import corner_quads
 from calibration.store import Calibration
 from edge.board.mapping import BoardReading, map_to_board
@@ -53,6 +56,9 @@ stones move it: a line off, past loose stones, its corners lose about a level of
 _FOUND_FIRST_STONES = 8
 """Neighbouring stones that may start the lattice a board its lines placed is moved onto: a hand
 between groups of stones leaves fewer than `MIN_STONES` together, and the corner model checks the move."""
+_OTHER_STONES = 8
+"""Stones on points from which another board the lines bear out may replace the found one: fewer
+than `MIN_STONES`, since every board compared is one the lines measured."""
 _STONE_ROUNDS = 3
 """Times at most an outline is moved onto its stones' lattice: each read fits the parallax field anew."""
 
@@ -64,12 +70,13 @@ def read_photo(image: np.ndarray, reader: BoardReader, size: int | None, corner_
     """The board's calibration and reading. Raises NoBoardError where neither way finds one
     (without a `corner_model`, where the line search finds none)."""
     try:
-        calibration = Calibration.from_fit(find_board(image, size, corner_model=corner_model), source)
+        fit = find_board(image, size, corner_model=corner_model)
     except NoBoardError as exc:
         if corner_model is None:
             raise
-        found, found_fit, error = None, StoneFit(0, 0), exc
+        found, found_fit, others, error = None, StoneFit(0, 0), (), exc
     else:
+        calibration, others = Calibration.from_fit(fit, source), fit.others
         found = (calibration, reader.read(image, calibration, calibration.board_size))
         found_fit = _fit(found, reader.geometry)
         if corner_model is None:
@@ -77,13 +84,33 @@ def read_photo(image: np.ndarray, reader: BoardReader, size: int | None, corner_
     heat = corner_model.heatmap(image)
     if found is not None and (found_fit.stones < MIN_STONES or found_fit.share >= MIN_SHARE) and (
             not _within_bigger_outline(found[0].corners, heat)):
+        found, found_fit = _other_on_its_stones(image, reader, others, (found, found_fit), source)
         return _found_on_its_stones(image, reader, found, found_fit, heat, source)
     outlined = _outlined(image, reader, (size,) if size else BOARD_SIZES, heat, source, found_fit)
     if outlined is not None:
         return outlined
     if found is None:
         raise error
-    return found
+    return _other_on_its_stones(image, reader, others, (found, found_fit), source)[0]
+
+
+def _other_on_its_stones(image: np.ndarray, reader: BoardReader, others: tuple[OtherBoard, ...],
+                         found: tuple[Read, StoneFit], source: str) -> tuple[Read, StoneFit]:
+    """Where most of the found board's stones fall between its points, the other board the lines
+    bear out with the most stones on its points, where most of at least `_OTHER_STONES` stones
+    sit on them and more than on the found board; else the found board. The corner model chose
+    the found one by its corners: a hand over two of them leaves it peaks on a wrong lattice's."""
+    if found[1].share >= MIN_SHARE:
+        return found
+    best, (height, width) = found, image.shape[:2]
+    for other in others:
+        calibration = Calibration.from_corners(other.corners, other.size, (width, height), source, lens=other.lens,
+                                               method="auto")
+        read = (calibration, reader.read(image, calibration, other.size))
+        fit = _fit(read, reader.geometry)
+        if fit.on_points >= _OTHER_STONES and fit.share >= MIN_SHARE and fit.on_points > best[1].on_points:
+            best = (read, fit)
+    return best
 
 
 def _within_bigger_outline(corners: np.ndarray, heat: CornerHeat) -> bool:

@@ -113,6 +113,25 @@ def test_a_board_its_lines_place_is_moved_onto_the_lattice_of_stones_a_hand_part
     assert _wrong_points(result.reading.position, rendered) <= 2
 
 
+def test_another_board_the_lines_bear_out_is_read_where_the_stones_sit_on_its_points(reader, corner_model) -> None:
+    # Board 293 of the reported set: a hand covers two corners of a 9x9, and the corner model
+    # peaks on a wrong lattice's corners, 6.4 spacings off; 3 of its 14 stones sit on points. The
+    # true board is among the fits the lines bear out, ranked lower: all 14 on its points.
+    rendered, image = _stored(30_000_293)
+    fit = find_board(image, corner_model=corner_model)
+    found = Calibration.from_fit(fit, "render")
+    found_fit = stone_fit(*_detections_and_reading(reader, image, found))
+    assert found_fit.stones >= 10 and found_fit.share < 0.5 and fit.others
+    calibration, result = read_photo(image, reader, None, corner_model, "render")
+    assert calibration.method == "auto" and calibration.board_size == 9
+    assert _wrong_points(result.reading.position, rendered) == 0
+
+
+def _detections_and_reading(reader: BoardReader, image: np.ndarray, calibration: Calibration):
+    result = reader.read(image, calibration, calibration.board_size)
+    return result.detections, result.reading, reader.geometry
+
+
 def test_a_board_its_lines_place_stays_where_stones_beside_it_line_up_a_line_beyond(reader, corner_model) -> None:
     # Loose stones beside this 13x13 board lie on its lattice a line past the edge: moved there,
     # 67 of 73 stones sit on points against 65 of 72, and 55 points read wrong. The corner model
