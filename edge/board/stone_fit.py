@@ -135,10 +135,10 @@ def placements_through_stones(detections: list[Detection], reading: BoardReading
     between them and an edge: what the stones cannot tell, the caller's evidence must.
 
     The lattice is started from the neighbours of one stone, `first_stones` of them at least
-    (`min_stones` unless given). A hand between groups of stones leaves fewer; but a few
-    neighbours can also start a finer lattice than the board's, which puts any stone on a point
-    (a 13x13 board's stones on a 19x19 lattice), so fewer do only where other evidence checks
-    the placement."""
+    (`min_stones` unless given). A hand between groups of stones leaves fewer; but a lattice
+    a few neighbours start can fit the stones and not the board (a 19x19 lattice through a
+    13x13 board's stones, its corners many lines off), so fewer do only where other evidence
+    checks the placement."""
     size, step = reading.position.size, geometry.spacing(reading.position.size)
     grid = (_confident_centres(detections, reading) - geometry.margin_px) / step
     if len(grid) < max(min_stones, 4):

@@ -169,11 +169,10 @@ def compare_board(
 
 
 def _convention_starts(true: np.ndarray, error: float, size: int) -> list[int]:
-    """The rotations (`Position.symmetries` indices 0-3) that turn a reading starting at each true
-    corner the convention could name first back to the label's orientation: the label's own first
-    corner, and any corner no farther from the image's top-left by more than the found corners,
-    each up to `error` spacings off, could change (a reading started one corner on clockwise
-    is the label turned a quarter anticlockwise, which rotation 1 undoes)."""
+    """The rotations (`Position.symmetries` indices 0-3) to compare a reading in: one for each true
+    corner no farther from the image's top-left than the label's first by more than found corners
+    `error` spacings off can change. A reading started one corner on, clockwise, is the label
+    turned a quarter anticlockwise, which rotation 1 undoes."""
     ordered = order_corners(true)
     spacing = float(np.mean(np.linalg.norm(ordered - np.roll(ordered, 1, axis=0), axis=1))) / max(size - 1, 1)
     reach = np.hypot(ordered[:, 0], ordered[:, 1])

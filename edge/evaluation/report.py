@@ -191,8 +191,10 @@ def _board_dict(m: BoardMetrics, gallery: Mapping[str, str]) -> dict[str, Any]:
         },
         "conventions": (
             "unless fixed_orientation, each reading is compared under the board's 8 symmetries "
-            "and the best counts; an unread board counts all its intersections wrong; the "
-            "confusion matrix covers boards that were read; points labelled hidden (?) are not scored; "
+            "and the best counts (with it, as labelled, or from another corner as near the image's "
+            "top-left within twice the corner error of a board found where it is); an unread board "
+            "counts all its intersections wrong; the confusion matrix covers boards that were read; "
+            "points labelled hidden (?) are not scored; "
             f"a board is found where it is when every corner lies within {FOUND_WITHIN} grid spacings "
             "of the true one (sets that give NAME.corners.json)"
         ),
