@@ -174,9 +174,8 @@ def _convention_starts(true: np.ndarray, error: float, size: int) -> list[int]:
     `error` spacings off can change. A reading started one corner on, clockwise, is the label
     turned a quarter anticlockwise, which rotation 1 undoes."""
     ordered = order_corners(true)
-    spacing = float(np.mean(np.linalg.norm(ordered - np.roll(ordered, 1, axis=0), axis=1))) / max(size - 1, 1)
     reach = np.hypot(ordered[:, 0], ordered[:, 1])
-    return [k for k in range(4) if reach[k] - reach[0] <= 2.0 * error * spacing]
+    return [k for k in range(4) if reach[k] - reach[0] <= 2.0 * error * _spacing(ordered, size)]
 
 
 def corner_error(found: np.ndarray, true: np.ndarray, size: int) -> float:
@@ -184,10 +183,15 @@ def corner_error(found: np.ndarray, true: np.ndarray, size: int) -> float:
     quadrilaterals' corners (either may start at any corner, in either direction)."""
     found = np.asarray(found, dtype=np.float64).reshape(4, 2)
     true = np.asarray(true, dtype=np.float64).reshape(4, 2)
-    spacing = float(np.mean(np.linalg.norm(true - np.roll(true, 1, axis=0), axis=1))) / max(size - 1, 1)
+    spacing = _spacing(true, size)
     orders = [np.roll(found, k, axis=0) for k in range(4)]
     orders += [np.roll(found[::-1], k, axis=0) for k in range(4)]
     return min(float(np.linalg.norm(o - true, axis=1).max()) for o in orders) / max(spacing, 1e-9)
+
+
+def _spacing(corners: np.ndarray, size: int) -> float:
+    """A grid's mean spacing in pixels from its four outer corners, in ring order."""
+    return float(np.mean(np.linalg.norm(corners - np.roll(corners, 1, axis=0), axis=1))) / max(size - 1, 1)
 
 
 def _scored(size: int, hidden: frozenset[Point]) -> np.ndarray:
