@@ -25,7 +25,7 @@ from calibration.guided import (
     heat_fits,
     placed_fit,
     same_board,
-    sees_corners,
+    seen_corners,
 )
 from calibration.lens import LensDistortion, estimate_distortion, straightness_residual
 from calibration.search import best_search, relens
@@ -85,13 +85,15 @@ class BoardFit:
 
 
 def find_board(
-    image: np.ndarray, size: int | None = None, work_px: int = WORK_PX, corner_model: CornerModel | None = None
+    image: np.ndarray, size: int | None = None, work_px: int = WORK_PX, corner_model: CornerModel | None = None,
+    heat: CornerHeat | None = None,
 ) -> BoardFit:
     """Locate the board in a BGR (or grayscale) image. Raises NoBoardError, or BadInputError for a bad image/size.
 
     With a `corner_model`, where the line search found no board, or a board
     that neither looks clearly right nor has the corners the model sees, the
-    fits of the board the model outlines compete with it (see `guided`).
+    fits of the board the model outlines compete with it (see `guided`). `heat`: the model's
+    heatmap of this image, where the caller has it already.
     """
     if size is not None and size not in BOARD_SIZES:
         raise BadInputError(f"board size {size} is not one of {', '.join(map(str, BOARD_SIZES))}")
@@ -101,7 +103,8 @@ def find_board(
     ev = line_evidence(image, work_px)
     w, h = ev.original_size
     lens0 = LensDistortion.none_for(w, h)
-    heat = corner_model.heatmap(image) if corner_model is not None else None
+    if heat is None and corner_model is not None:
+        heat = corner_model.heatmap(image)
     contrasts = ContrastCache()
     obs, lens, others = _best_fit(ev, lens0, sizes, heat, contrasts)
     if ev.scale < 1.0:
@@ -118,7 +121,7 @@ def find_board(
         again = refine(ev, lattice, lens_fit.lens, windows=(0.15, 0.08))
         if again is not None:
             obs, lens = again, lens_fit.lens
-    _accept(obs, contrasts.of(ev, obs, lens), heat is not None and sees_corners(obs, lens, heat))
+    _accept(obs, contrasts.of(ev, obs, lens), 0 if heat is None else seen_corners(obs, lens, heat))
     lattice = orient(obs.lattice, lens)
     corners = lens.distort_points(lattice.corners())
     return BoardFit(
@@ -159,11 +162,11 @@ def _best_fit(
         return (*found, [])
     contrast_of = partial(contrasts.of, ev)
     if found is not None and confirms(*found, heat, sizes) and (
-            attempt_good or _rejection(found[0], contrast_of(*found), True, lenient=False) is None):
+            attempt_good or _rejection(found[0], contrast_of(*found), 4, lenient=False) is None):
         return (*found, [])
 
     def is_board(obs: GridObservation, lens: LensDistortion) -> bool:
-        return _rejection(obs, contrast_of(obs, lens), sees_corners(obs, lens, heat)) is None
+        return _rejection(obs, contrast_of(obs, lens), seen_corners(obs, lens, heat)) is None
 
     def support(obs: GridObservation, lens: LensDistortion) -> float:
         return _support(obs, contrast_of(obs, lens), lens, heat)
@@ -211,21 +214,22 @@ def _support(obs: GridObservation, contrast: GridContrast, lens: LensDistortion,
     return corner_heat(obs, lens, heat) + _OBSERVED_WEIGHT * obs.observed_fraction * clean
 
 
-def _accept(obs: GridObservation, contrast: GridContrast, corners_seen: bool) -> None:
+def _accept(obs: GridObservation, contrast: GridContrast, corners_seen: int) -> None:
     reason = _rejection(obs, contrast, corners_seen)
     if reason is not None:
         raise NoBoardError(f"no board found: {reason}")
 
 
-def _rejection(obs: GridObservation, contrast: GridContrast, corners_seen: bool, lenient: bool = True) -> str | None:
+def _rejection(obs: GridObservation, contrast: GridContrast, corners_seen: int, lenient: bool = True) -> str | None:
     """Why the fit is not a grid (its lines not seen, or seen between the lattice's too), or None.
-    `lenient`: few crossings measured will do where the corners are seen and the lines clear."""
-    clear = lenient and corners_seen and contrast.is_clear()
+    `corners_seen`: how many of its corners the heatmap sees. `lenient`: few crossings measured
+    will do where all four are seen and the lines clear."""
+    clear = lenient and corners_seen == 4 and contrast.is_clear()
     if obs.observed_fraction < (_MIN_OBSERVED_CORNERS_SEEN if clear else _MIN_OBSERVED):
         return f"only {obs.observed_fraction:.0%} of the grid intersections could be seen"
     if not obs.error_px <= _MAX_ERROR_SPACINGS * obs.lattice.mean_spacing():
         return f"the grid lines miss a regular lattice by {obs.error_px:.1f} px"
-    if not contrast.is_grid(corners_seen):
+    if not contrast.is_grid(corners_seen, obs.observed_fraction):
         return f"lines on {contrast.seen:.0%} of the grid but also on {contrast.between:.0%} between"
     return None
 

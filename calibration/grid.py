@@ -23,6 +23,8 @@ _MIN_COVERAGE = 0.2
 _COARSE_MARGIN = 0.05
 """How much more clearly a family of lines must stand out at the coarse scale to be measured
 there: the fine scale places lines more precisely."""
+_MOST_CROSSINGS = 0.5
+"""Share of a lattice's crossings measured from which its lines may be few (`GridContrast.is_grid`)."""
 
 
 @dataclass(frozen=True)
@@ -299,18 +301,23 @@ class GridContrast:
     between: float
     """Mean coverage of lines half-way between them: texture, or a finer grid."""
 
-    def is_grid(self, corners_seen: bool = False) -> bool:
+    def is_grid(self, corners_seen: int = 0, crossings: float = 0.0) -> bool:
         """Whether lines lie on the lattice and not between: texture and noise put "lines"
         anywhere, a grid on the lattice only. Where the corner finder sees the lattice's
-        corners too, fewer lines will do: stones hide most of a crowded board's lines."""
-        seen, ratio = (0.15, 2.0) if corners_seen else (0.25, 2.5)
-        return self.seen >= seen and self.seen >= ratio * self.between
+        four corners (`corners_seen`) too, fewer lines will do: stones hide most of a crowded
+        board's lines. So they do, clear of lines between, where it sees three and most of
+        the lattice's `crossings` (0..1) were measured: a hand over a board hides most of its
+        lines and may hide a corner, not where the lines it leaves cross."""
+        seen, ratio = (0.15, 2.0) if corners_seen == 4 else (0.25, 2.5)
+        if self.seen >= seen and self.seen >= ratio * self.between:
+            return True
+        return corners_seen >= 3 and crossings >= _MOST_CROSSINGS and self.is_clear()
 
     def is_clear(self) -> bool:
         """Whether the lines lie on the lattice clearly enough to stand for a fit with few crossings
         measured: as a grid without the corner finder's support, or, where stones or a hand hide
         most of them, less of them with next to nothing between."""
-        return self.is_grid(corners_seen=False) or (self.seen >= 0.12 and self.seen >= 4.0 * self.between)
+        return self.is_grid() or (self.seen >= 0.12 and self.seen >= 4.0 * self.between)
 
 
 @dataclass(frozen=True)

@@ -144,7 +144,7 @@ def guided_fit(
             if obs is None or obs.lattice.size != n:
                 continue
             contrast = contrasts.of(ev, obs, lens)
-            if not contrast.is_grid(sees_corners(obs, lens, heat)):
+            if not contrast.is_grid(seen_corners(obs, lens, heat), obs.observed_fraction):
                 continue
             # Lines counted, not their share: a 9x9 lattice on a 13x13 board's outline has
             # every other line on the board's, and on a crowded board shows the same share.
@@ -187,7 +187,8 @@ def reframed_fit(
         same = n == obs.lattice.size and not start.any()
         again = obs if same else refine(ev, obs.lattice.shifted(int(start[0]), int(start[1]), n), lens,
                                         windows=(0.3, 0.2, 0.12))
-        if again is None or not contrasts.of(ev, again, lens).is_grid(sees_corners(again, lens, heat)):
+        if again is None or not contrasts.of(ev, again, lens).is_grid(seen_corners(again, lens, heat),
+                                                                      again.observed_fraction):
             continue
         # The size whose corners the heatmap's meet best.
         if best is None or misfit < best[0]:
@@ -212,7 +213,8 @@ def placed_fit(
     if place is None or place == (0, 0, obs.lattice.size):
         return None
     again = refine(ev, obs.lattice.shifted(*place), lens, windows=(0.3, 0.2, 0.12))
-    if again is None or not contrasts.of(ev, again, lens).is_grid(sees_corners(again, lens, heat)):
+    if again is None or not contrasts.of(ev, again, lens).is_grid(seen_corners(again, lens, heat),
+                                                                      again.observed_fraction):
         return None
     return again
 
@@ -243,9 +245,14 @@ def corner_heat(obs: GridObservation, lens: LensDistortion, heat: CornerHeat) ->
     return float(heat.level_at(lens.distort_points(obs.lattice.corners()), reach_px=finest / 2.0).sum())
 
 
+def seen_corners(obs: GridObservation, lens: LensDistortion, heat: CornerHeat) -> int:
+    """How many of a fit's four outer corners the heatmap confirms (a level within a cell of each)."""
+    return int((heat.level_at(lens.distort_points(obs.lattice.corners())) >= SEEN_LEVEL).sum())
+
+
 def sees_corners(obs: GridObservation, lens: LensDistortion, heat: CornerHeat) -> bool:
-    """Whether the heatmap confirms all four of a fit's outer corners (a level within a cell of each)."""
-    return bool(heat.level_at(lens.distort_points(obs.lattice.corners())).min() >= SEEN_LEVEL)
+    """Whether the heatmap confirms all four of a fit's outer corners."""
+    return seen_corners(obs, lens, heat) == 4
 
 
 def confirms(obs: GridObservation, lens: LensDistortion, heat: CornerHeat, sizes: tuple[int, ...]) -> bool:

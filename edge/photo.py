@@ -69,19 +69,19 @@ def read_photo(image: np.ndarray, reader: BoardReader, size: int | None, corner_
                source: str) -> Read:
     """The board's calibration and reading. Raises NoBoardError where neither way finds one
     (without a `corner_model`, where the line search finds none)."""
+    heat = None if corner_model is None else corner_model.heatmap(image)
     try:
-        fit = find_board(image, size, corner_model=corner_model)
+        fit = find_board(image, size, heat=heat)
     except NoBoardError as exc:
-        if corner_model is None:
+        if heat is None:
             raise
         found, found_fit, others, error = None, StoneFit(0, 0), (), exc
     else:
         calibration, others = Calibration.from_fit(fit, source), fit.others
         found = (calibration, reader.read(image, calibration, calibration.board_size))
         found_fit = _fit(found, reader.geometry)
-        if corner_model is None:
+        if heat is None:
             return found
-    heat = corner_model.heatmap(image)
     if found is not None and (found_fit.stones < MIN_STONES or found_fit.share >= MIN_SHARE) and (
             not _within_bigger_outline(found[0].corners, heat)):
         found, found_fit = _other_on_its_stones(image, reader, others, (found, found_fit), source)
