@@ -29,6 +29,7 @@ from calibration.corner_model import CornerHeat, CornerModel
 from calibration.corners import is_convex_quad, order_corners
 from calibration.find import OtherBoard, find_board
 from calibration.guided import corner_quads
+from calibration.lens import LensDistortion
 from calibration.store import Calibration
 from edge.board.mapping import BoardReading, map_to_board
 from edge.board.position import BOARD_SIZES
@@ -102,11 +103,9 @@ def _other_on_its_stones(image: np.ndarray, reader: BoardReader, others: tuple[O
     the found one by its corners: a hand over two of them leaves it peaks on a wrong lattice's."""
     if found[1].share >= MIN_SHARE:
         return found
-    best, (height, width) = found, image.shape[:2]
+    best = found
     for other in others:
-        calibration = Calibration.from_corners(other.corners, other.size, (width, height), source, lens=other.lens,
-                                               method="auto")
-        read = (calibration, reader.read(image, calibration, other.size))
+        read = _read(image, reader, other.corners, other.size, source, other.lens, method="auto")
         fit = _fit(read, reader.geometry)
         if fit.on_points >= _OTHER_STONES and fit.share >= MIN_SHARE and fit.on_points > best[1].on_points:
             best = (read, fit)
@@ -220,11 +219,13 @@ def _corner_level(corners: np.ndarray, heat: CornerHeat) -> float:
     return float(heat.level_at(corners, reach_px=reach).sum())
 
 
-def _calibration(image: np.ndarray, corners: np.ndarray, size: int, source: str) -> Calibration:
+def _calibration(image: np.ndarray, corners: np.ndarray, size: int, source: str,
+                 lens: LensDistortion | None = None, method: str = "stones") -> Calibration:
     height, width = image.shape[:2]
-    return Calibration.from_corners(corners, size, (width, height), source, method="stones")
+    return Calibration.from_corners(corners, size, (width, height), source, lens=lens, method=method)
 
 
-def _read(image: np.ndarray, reader: BoardReader, corners: np.ndarray, size: int, source: str) -> Read:
-    calibration = _calibration(image, corners, size, source)
+def _read(image: np.ndarray, reader: BoardReader, corners: np.ndarray, size: int, source: str,
+          lens: LensDistortion | None = None, method: str = "stones") -> Read:
+    calibration = _calibration(image, corners, size, source, lens, method)
     return calibration, reader.read(image, calibration, size)
