@@ -58,7 +58,11 @@ class BoardWatch:
             for point in self.follower.explained_removals(position):
                 captured[point] = True
         occlusion = self.occlusion.measure(cells, stone_cells(captured, self.geometry))
-        events = self.follower.feed(FrameReading(timestamp, position, confidence, occlusion))
+        before = self.follower.stable_position
+        # Quiet: no cell changed but under stones that came or went, since the board's last look
+        # or in this reading against the stable position: no hand at all, however few cells it covers.
+        quiet = position is not None and before is not None and self._only_stones_changed(cells, before, position)
+        events = self.follower.feed(FrameReading(timestamp, position, confidence, occlusion, quiet))
         stable = self.follower.stable_position
         # A still, calm frame that agrees with the stable position becomes the new look of the
         # board, so slow light drift and newly placed stones never read as a hand. Still, not
@@ -73,15 +77,16 @@ class BoardWatch:
             self._looked = stable
         return occlusion, events
 
-    def _only_stones_changed(self, cells: np.ndarray, stable: Position) -> bool:
+    def _only_stones_changed(self, cells: np.ndarray, stable: Position, seen: Position | None = None) -> bool:
         """Whether every cell that changed since the board's last look lies near a point whose
-        stone came or went since."""
+        stone came or went since (in `stable`, or in `seen` against it)."""
         if self._looked is None:
             return True
         moved = np.zeros(cells.shape, dtype=bool)
-        for point in set(self._looked.stones) | set(stable.stones):
-            if self._looked.stones.get(point) != stable.stones.get(point):
-                moved[point] = True
+        for before, after in ((self._looked, stable), (stable, seen or stable)):
+            for point in set(before.stones) | set(after.stones):
+                if before.stones.get(point) != after.stones.get(point):
+                    moved[point] = True
         return not (self.occlusion.changed(cells) & ~stone_cells(moved, self.geometry)).any()
 
 

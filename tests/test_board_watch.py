@@ -55,12 +55,13 @@ class Film:
         self.show(start, frames=6)
 
     def show(self, position: Position, hand: set[Point] = frozenset(), frames: int = 1,
-             seen: Position | None = None, shadow: tuple[set[Point], float] = (set(), 0.0)) -> None:
+             seen: Position | None = None, shadow: tuple[set[Point], float] = (set(), 0.0),
+             confidence: np.ndarray | None = None) -> None:
         """`frames` frames of `position` with `hand` over it; the reader sees `seen` (default: the stones not under the hand)."""
         if seen is None:
             seen = Position(SIZE, {p: c for p, c in position.stones.items() if p not in hand})
         for _ in range(frames):
-            occlusion, events = self.watch.follow(self.frame / FPS, seen, None, look(position, hand, shadow))
+            occlusion, events = self.watch.follow(self.frame / FPS, seen, confidence, look(position, hand, shadow))
             self.occlusion.append(occlusion)
             self.events += [(self.frame, e) for e in events]
             self.frame += 1
@@ -134,6 +135,49 @@ def test_a_hand_held_still_at_the_edge_is_not_taken_as_the_look_of_the_board() -
     fingers = arm(range(17, 19), range(4, 7)) | {(16, 5)}
     film.show(first, fingers, frames=4)
     film.expect_move_at_once(Position(SIZE, {**first.stones, (18, 10): "w"}), "w", (18, 10))
+
+
+def read_weakly(point: Point, level: float) -> np.ndarray:
+    confidence = np.ones((SIZE, SIZE))
+    confidence[point] = level
+    return confidence
+
+
+def test_a_weak_stone_of_the_colour_to_play_goes_down_at_once_when_nothing_else_changed() -> None:
+    """Black's first stone read at 0.35, under the steady level, in frames where only its own cells
+    changed: the move the game waits for, out on the third frame (video seed 5's weak stones)."""
+    film = Film(Position(SIZE))
+    played = Position(SIZE, {(9, 9): "b"})
+    left = film.frame
+    film.show(played, frames=4, confidence=read_weakly((9, 9), 0.35))
+    assert film.moves() == [(left + 2, "b", (9, 9))]
+
+
+def test_fingers_at_the_edge_keep_a_weak_stone_waiting() -> None:
+    """The same weak stone with fingers resting over the near edge, too few cells to hold the frames
+    back: the frames are not quiet, so the stone waits for the summed readings of twice the frames
+    (by then the resting fingers have become part of the board's look)."""
+    film = Film(Position(SIZE))
+    played = Position(SIZE, {(9, 9): "b"})
+    fingers = arm(range(18, 19), range(4, 8))
+    left = film.frame
+    film.show(played, fingers, frames=6, confidence=read_weakly((9, 9), 0.35))
+    assert max(film.occlusion[left:]) < 0.02
+    assert film.moves() == [(left + 5, "b", (9, 9))]
+
+
+def test_a_stone_carried_over_the_edge_is_no_move() -> None:
+    """A hand reaching in over the near edge, too little of it on the board for the occlusion
+    estimate, carries Black's stone over (18, 8), where the reader sees it, sure, for four frames
+    (rendered game 1976-otake-ishida-meijin-1, video seed 4, at Q2). The frames are not quiet:
+    no move, and none once the hand has gone."""
+    film = Film(Position(SIZE))
+    carried = Position(SIZE, {(18, 8): "b"})
+    for step in range(4):
+        film.show(Position(SIZE), arm(range(18, 19), range(4 + step, 8 + step)), seen=carried)
+    assert max(film.occlusion[6:]) < 0.02
+    film.show(Position(SIZE), frames=4)
+    assert film.moves() == []
 
 
 def test_a_capture_lifted_in_the_same_visit_is_followed_at_once() -> None:

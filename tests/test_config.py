@@ -64,6 +64,7 @@ def test_good_config_and_relative_paths(tmp_path: Path) -> None:
         ("[board]\nid = 'bad id with spaces'\n", "board.id: String should match pattern"),
         ("[mqtt]\ntls_cert_file = 'c.pem'\n", "mqtt: Value error, tls_cert_file and tls_key_file go together"),
         ("[mqtt]\npassword = 'secret'\n", "mqtt.password: unknown key"),
+        ("[game]\nexpected_level = 0.45\n", "game: Value error, expected_level is larger than steady_level"),
         ("[board\nid = 1\n", "line 1"),
     ],
 )

@@ -136,9 +136,10 @@ class GameReport:
 
 
 def planned_readings(plan: VideoPlan, noise: ReadingNoise | None) -> list[FrameReading]:
-    """One reading per planned frame: the truth, with `noise` (None: exact, hands flagged 1.0)."""
+    """One reading per planned frame: the truth, with `noise` (None: exact, hands flagged 1.0).
+    Calm frames are quiet (`FrameReading.quiet`): nothing but stones changed, as no hand is in them."""
     if noise is None:
-        return [FrameReading(f.timestamp, f.position, None, 0.0 if f.calm else 1.0) for f in plan.frames]
+        return [FrameReading(f.timestamp, f.position, None, 0.0 if f.calm else 1.0, f.calm) for f in plan.frames]
     rng = np.random.default_rng([plan.seed & 0xFFFFFFFF, zlib.crc32(plan.game.name.encode()), 0x0FF1])
     n = plan.game.size
     readings: list[FrameReading] = []
@@ -147,12 +148,12 @@ def planned_readings(plan: VideoPlan, noise: ReadingNoise | None) -> list[FrameR
             readings.append(FrameReading(frame.timestamp, None))
             continue
         if not frame.calm:
-            readings.append(FrameReading(frame.timestamp, frame.position, None, float(rng.uniform(*noise.hand_occlusion))))
+            readings.append(FrameReading(frame.timestamp, frame.position, None, float(rng.uniform(*noise.hand_occlusion)), False))
             continue
         conf = rng.uniform(*noise.confidence, (n, n))
         flips = int(rng.integers(0, noise.max_flips + 1))
         if not flips:
-            readings.append(FrameReading(frame.timestamp, frame.position, conf, float(rng.uniform(*noise.occlusion))))
+            readings.append(FrameReading(frame.timestamp, frame.position, conf, float(rng.uniform(*noise.occlusion)), True))
             continue
         stones = dict(frame.position.stones)
         for _ in range(flips):
@@ -164,7 +165,7 @@ def planned_readings(plan: VideoPlan, noise: ReadingNoise | None) -> list[FrameR
             else:
                 stones[point] = flip
             conf[point] = rng.uniform(*noise.flip_confidence)
-        readings.append(FrameReading(frame.timestamp, Position(n, stones), conf, float(rng.uniform(*noise.occlusion))))
+        readings.append(FrameReading(frame.timestamp, Position(n, stones), conf, float(rng.uniform(*noise.occlusion)), True))
     return readings
 
 

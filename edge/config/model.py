@@ -65,6 +65,9 @@ class GameSection(Section):
     steady_level: float = Field(0.4, gt=0, le=1, description="Detector confidence that every one of stable_frames "
                                 "readings in a row must reach to let a change through at once, whatever their sum: "
                                 "a stone lying on the board reads alike from frame to frame, one in a hand does not")
+    expected_level: float = Field(0.3, gt=0, le=1, description="The same, for a stone of the colour to play on an "
+                                  "empty point read in frames where nothing but stones changed on the board "
+                                  "(no hand at all); at most steady_level")
     occlusion_threshold: float = Field(0.02, gt=0, le=1, description="Share of board cells that changed look "
                                        "beyond which a frame is taken as a hand over the board and held back")
     hidden_stone_frames: int = Field(10, ge=0, le=1000, description="Frames a stone that goes for no reason the rules "
@@ -72,6 +75,12 @@ class GameSection(Section):
     unexplained_wait: float = Field(2.0, ge=0, le=600, description="Seconds a change no legal sequence of moves "
                                     "explains waits for the next change before it is recorded with corrections")
     sgf_dir: FilePath = Field(Path("/var/lib/goban-edge/games"), description="Where game records are written")
+
+    @model_validator(mode="after")
+    def _levels(self) -> "GameSection":
+        if self.expected_level > self.steady_level:
+            raise ValueError("expected_level is larger than steady_level")
+        return self
 
 
 class MqttSection(Section):

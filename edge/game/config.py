@@ -27,6 +27,11 @@ class GameConfig:
     sum: a stone lying on the board reads alike from frame to frame, a stone
     still in a hand comes and goes. Frames held back in between (a hand) break
     such a run, and a stone's going, but not a new stone's summed readings.
+    Where frames are marked quiet (nothing but stones changed on the board: no
+    hand at all), a new stone is accepted only on a quiet frame, and one of the
+    colour to play on an empty point, read in `stable_frames` quiet frames in a
+    row, needs each reading to reach only `expected_level`: it is the move the
+    game waits for, and a stone still in a hand is never read in quiet frames.
     Readings below `ignore_confidence` carry no vote at all, nor, for a new stone,
     empty readings with a detection of that score or more there (see the stabilizer).
     A frame is held back (not read) when its occlusion estimate exceeds
@@ -53,6 +58,7 @@ class GameConfig:
     stable_seconds: float = 0.0
     confident_level: float = 0.5
     steady_level: float = 0.4
+    expected_level: float = 0.3
     ignore_confidence: float = 0.15
     max_jump: int = 6
     jump_frames: int = 10
@@ -83,6 +89,10 @@ class GameConfig:
             raise ConfigError(f"game.confident_level {self.confident_level} is outside (0, 1]")
         if not 0.0 < self.steady_level <= 1.0:
             raise ConfigError(f"game.steady_level {self.steady_level} is outside (0, 1]")
+        if not 0.0 < self.expected_level <= self.steady_level:
+            raise ConfigError(
+                f"game.expected_level {self.expected_level} is outside (0, steady_level {self.steady_level}]"
+            )
         if not 0.0 <= self.ignore_confidence < 1.0:
             raise ConfigError(f"game.ignore_confidence {self.ignore_confidence} is outside [0, 1)")
         if self.max_jump < 1:

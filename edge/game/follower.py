@@ -28,8 +28,11 @@ class Follower:
         self.config = config
         self.tracker = GameTracker(config)
         # The tracker tells the stabilizer which vanished stones were captured, so that a
-        # big capture is not held back as if a hand covered the board.
-        self.stabilizer = Stabilizer(config, explained=self.tracker.explained_removals)
+        # big capture is not held back as if a hand covered the board, and whose move it is,
+        # so that a weakly read stone of that colour is published in time.
+        self.stabilizer = Stabilizer(
+            config, explained=self.tracker.explained_removals, to_play=lambda: self.tracker.to_play
+        )
         self.writer = SgfWriter(config.sgf_dir) if config.sgf_dir is not None else None
         self.record: GameRecord | None = None
         self.last_change: StableChange | None = None

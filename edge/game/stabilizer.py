@@ -22,6 +22,15 @@ sides of a hand, so one the detector scores weakly still goes down after
 enough calm frames although hands pass every few frames; a stone that was
 only carried over the point reads gone once the hand has left, and that
 takes its evidence away again.
+Where frames are marked quiet (`FrameReading.quiet`: nothing but stones
+changed on the board, no hand at all), a new stone goes down only on a quiet
+frame: a hand at the board's edge covers too few cells for the occlusion
+estimate, and what it carries or passes over reads as stones. And given
+whose move it is (the `to_play` callback, the game tracker's), a run of
+quiet readings of a stone of that colour on an empty point is steady at
+`expected_level`, below `steady_level`: a stone the detector scores 0.3-0.45
+lies still and reads so frame after frame; a stone in a hand never comes in
+quiet frames.
 Stones whose going the rules explain (a group the new stones captured, captured
 stones being lifted: the `explained` callback, the game tracker's, names them)
 do not count towards that jump: a big capture is a move, not a hand. With that
@@ -69,6 +78,9 @@ FrameStatus = Literal["unreadable", "occluded", "jump", "read", "start"]
 RemovalExplainer = Callable[[Position], Collection[Point]]
 """Given a frame's reading, the points whose stone it lacks because the rules took it."""
 
+NextColor = Callable[[], Color | None]
+"""The colour whose move the game waits for (None: not known)."""
+
 
 @dataclass(frozen=True)
 class FrameReading:
@@ -84,6 +96,10 @@ class FrameReading:
     position: Position | None
     confidence: np.ndarray | None = None
     occlusion: float = 0.0
+    quiet: bool | None = None
+    """Whether nothing but stones changed on the board since it was last seen still: no hand at
+    all, however little of the board it covers (`edge.follow.BoardWatch` measures it). None where
+    nothing measured it."""
 
 
 @dataclass(frozen=True)
@@ -118,9 +134,12 @@ def array_to_position(grid: np.ndarray) -> Position:
 class Stabilizer:
     """Per-frame readings in, stable positions out (`update` returns one only when it changes)."""
 
-    def __init__(self, config: GameConfig, explained: RemovalExplainer | None = None) -> None:
+    def __init__(
+        self, config: GameConfig, explained: RemovalExplainer | None = None, to_play: NextColor | None = None
+    ) -> None:
         self.config = config
         self._explained = explained
+        self._to_play = to_play
         n = config.size
         self._stable: np.ndarray | None = None
         self._cand = np.zeros((n, n), dtype=np.int8)
@@ -128,8 +147,10 @@ class Stabilizer:
         self._frames = np.zeros((n, n), dtype=np.int32)
         self._doubts = np.zeros((n, n), dtype=np.int32)  # doubtful readings of a new stone (see update)
         self._since = np.zeros((n, n), dtype=np.float64)
-        # Confidence of the candidate's last stable_frames readings in a row (0: not read so, or broken).
+        # Confidence of the candidate's last stable_frames readings in a row (0: not read so, or broken),
+        # and whether each came in a quiet frame.
         self._recent = np.zeros((config.stable_frames, n, n), dtype=np.float64)
+        self._recent_quiet = np.zeros((config.stable_frames, n, n), dtype=bool)
         self._held = 0  # frames an accepted change has waited for others under way
         # What each point was last read as with confidence, and since when (kept through hands).
         self._seen = np.zeros((n, n), dtype=np.int8)
@@ -186,7 +207,7 @@ class Stabilizer:
             return self._collect_jump(grid, conf, valid, reading.timestamp, self.config.jump_frames)
         self._jump.clear()
         self.last_status = "read"
-        return self._read(grid, conf, valid, doubtful, reading.timestamp)
+        return self._read(grid, conf, valid, doubtful, reading.timestamp, reading.quiet)
 
     # -- internals -----------------------------------------------------------------
 
@@ -231,6 +252,7 @@ class Stabilizer:
             self._cand[points] = self._stable[points]
         self._drop_counts(points)
         self._recent[...] = 0.0
+        self._recent_quiet[...] = False
         self._held = 0
 
     def _drop_counts(self, points: np.ndarray) -> None:
@@ -240,7 +262,8 @@ class Stabilizer:
         self._doubts[points] = 0
 
     def _read(
-        self, grid: np.ndarray, conf: np.ndarray, valid: np.ndarray, doubtful: np.ndarray, t: float
+        self, grid: np.ndarray, conf: np.ndarray, valid: np.ndarray, doubtful: np.ndarray, t: float,
+        quiet: bool | None,
     ) -> StableChange | None:
         stable = self._stable
         assert stable is not None
@@ -253,6 +276,11 @@ class Stabilizer:
         self._recent[:, agree] = np.roll(self._recent[:, agree], -1, axis=0)
         self._recent[-1, agree] = conf[agree]
         self._recent[:, disagree] = 0.0
+        self._recent_quiet[:, agree] = np.roll(self._recent_quiet[:, agree], -1, axis=0)
+        self._recent_quiet[-1, agree] = quiet is True
+        # A doubtful reading breaks a quiet run: a stone lying still is read in every quiet frame,
+        # a weak phantom comes and goes (generated-14 of video seed 5, S18).
+        self._recent_quiet[:, disagree | doubtful] = False
         sure = valid & (conf >= self.config.confident_level)
         gone = (
             sure & (grid == EMPTY) & (stable == EMPTY) & (self._seen != EMPTY)
@@ -269,6 +297,7 @@ class Stabilizer:
         self._cand[switch] = grid[switch]
         self._evidence[switch] = conf[switch]
         self._recent[-1, switch] = conf[switch]
+        self._recent_quiet[-1, switch] = quiet is True
         self._frames[switch] = 1
         self._doubts[switch] = 0
         self._since[switch] = t
@@ -281,7 +310,9 @@ class Stabilizer:
         # past the hand lifting it) must not put a stone down, a stone read weakly but steadily must.
         # stable_frames readings in a row, none below steady_level, are steady enough at once:
         # a stone lying on the board reads alike from frame to frame, one in a moving hand does not.
-        # Never on a frame that reads it back: a stone a hand hid is there again.
+        # Never on a frame that reads it back: a stone a hand hid is there again. A new stone, only
+        # on a quiet frame where that is measured: a hand the occlusion estimate passes, at the
+        # board's edge, makes phantoms of what it carries or passes over.
         against = valid & (grid != self._cand)
         summed = (
             (self._evidence >= cfg.stable_frames * cfg.confident_level - 1e-9)
@@ -292,7 +323,8 @@ class Stabilizer:
             & ~against
             & (self._frames >= cfg.stable_frames)
             & (t - self._since >= cfg.stable_seconds)
-            & (summed | (self._recent.min(axis=0) >= cfg.steady_level))
+            & (summed | (self._recent.min(axis=0) >= self._steady_levels()))
+            & ((quiet is not False) | (stable != EMPTY) | (self._cand == EMPTY))
         )
         hidden = self._hidden(settled, accepted)
         accepted &= ~hidden
@@ -342,6 +374,16 @@ class Stabilizer:
         glimpsed = {point: color for point, (color, _) in self._glimpsed.items() if stable[point] == EMPTY}
         self._glimpsed.clear()
         return StableChange(array_to_position(stable), t, changed, first_seen=first_seen, glimpsed=glimpsed)
+
+    def _steady_levels(self) -> np.ndarray | float:
+        """Per point, the lowest reading a steady run may hold: `expected_level` for a stone
+        of the colour to play on an empty point, read in quiet frames only (see the module's doc)."""
+        cfg = self.config
+        color = None if self._to_play is None else self._to_play()
+        if color is None or self._stable is None:
+            return cfg.steady_level
+        expected = (self._cand == _CODES[color]) & (self._stable == EMPTY) & self._recent_quiet.all(axis=0)
+        return np.where(expected, cfg.expected_level, cfg.steady_level)
 
     def _captor_settling(self, accepted: np.ndarray) -> bool:
         """Whether a stone going in `accepted` is explained as captured only by new stones not yet
