@@ -168,24 +168,24 @@ def expecting(color: str) -> Stabilizer:
     return Stabilizer(GameConfig(size=9), to_play=lambda: color)
 
 
-def weak_run(stab: Stabilizer, clock: Clock, levels: tuple[float, ...], quiet: bool = True) -> list:
-    return [stab.update(clock.reading(ONE, read_at(level), quiet=quiet)) for level in levels]
+def weak_run(stab: Stabilizer, clock: Clock, levels: tuple[float, ...], quiet: tuple[bool, ...] = (True,) * 3) -> list:
+    return [stab.update(clock.reading(ONE, read_at(level), quiet=q)) for level, q in zip(levels, quiet)]
 
 
 def test_a_weak_stone_of_the_colour_to_play_read_in_quiet_frames_goes_down_in_stable_frames():
-    """Rendered game generated-6, video seed 5: White's stone read 0.32, 0.50, 0.47 once the hand had
-    gone, with nothing else changing on the board; it waited for a fourth frame."""
+    """Rendered game generated-6, video seed 5: White's stone, White to play, read 0.32, 0.50, 0.47
+    once the hand had gone, with nothing else changing on the board; it waited for a fourth frame."""
     stab, clock = expecting("b"), Clock()
     settle(stab, clock, EMPTY)
     out = weak_run(stab, clock, (0.32, 0.50, 0.47))
     assert out[:2] == [None, None] and out[2].position == ONE
 
 
-@pytest.mark.parametrize("to_play, quiet", [("w", True), (None, True), ("b", False)])
+@pytest.mark.parametrize("to_play, quiet", [("w", (True,) * 3), (None, (True,) * 3), ("b", (False, True, True))])
 def test_a_weak_run_is_steady_at_the_lower_level_only_for_the_colour_to_play_in_quiet_frames(to_play, quiet):
-    """The other colour, or no turn known, or a frame with a hand in it however small (rendered
-    game 1976-otake-ishida-meijin-1, video seed 4: Black's next stone carried in a hand at the
-    board's edge read 0.60, 0.42, 0.31 at Q2, one move early): steady_level as before."""
+    """The other colour, or no turn known, or a run with a frame that is not quiet (rendered game
+    1976-otake-ishida-meijin-1, video seed 4: Black's next stone, carried in a hand at the board's
+    edge that the occlusion estimate passed, read 0.60, 0.42, 0.31 at Q2): steady_level as before."""
     stab, clock = expecting(to_play), Clock()
     settle(stab, clock, EMPTY)
     out = weak_run(stab, clock, (0.32, 0.50, 0.47), quiet)
@@ -201,7 +201,7 @@ def test_a_doubtful_reading_breaks_a_quiet_run():
     settle(stab, clock, EMPTY)
     out = weak_run(stab, clock, (0.30,))
     for seen in (0.32, 0.35):
-        out += [stab.update(clock.reading(EMPTY, read_at(0.78), quiet=True))]
+        out.append(stab.update(clock.reading(EMPTY, read_at(0.78), quiet=True)))
         out += weak_run(stab, clock, (seen,))
     out += [stab.update(clock.reading(EMPTY, read_at(0.80), quiet=True)) for _ in range(2)]
     assert out == [None] * 7 and stab.position == EMPTY
@@ -304,8 +304,8 @@ def test_bad_readings_are_bad_input():
 @pytest.mark.parametrize(
     "field, value",
     [("size", 1), ("stable_frames", 0), ("max_jump", 0), ("occlusion_threshold", 0.0),
-     ("jump_frames", 2), ("confident_level", 1.5), ("steady_level", 0.0), ("expected_level", 0.45), ("expected_level", 0.0), ("komi", float("nan")), ("max_search_stones", 9),
-     ("hidden_stone_frames", 2)],
+     ("jump_frames", 2), ("confident_level", 1.5), ("steady_level", 0.0), ("komi", float("nan")), ("max_search_stones", 9),
+     ("hidden_stone_frames", 2), ("expected_level", 0.45), ("expected_level", 0.0)],
 )
 def test_config_rejects_bad_values(field, value):
     with pytest.raises(ConfigError, match=f"game.{field}"):
