@@ -83,7 +83,7 @@ class BoardWatch:
         if self._looked is None:
             return True
         moved = np.zeros(cells.shape, dtype=bool)
-        for before, after in ((self._looked, stable), (stable, seen or stable)):
+        for before, after in ((self._looked, stable), (stable, stable if seen is None else seen)):
             for point in set(before.stones) | set(after.stones):
                 if before.stones.get(point) != after.stones.get(point):
                     moved[point] = True
