@@ -27,7 +27,7 @@ from calibration.complete import complete_corner
 from calibration.corner_model import CornerHeat
 from calibration.corners import is_convex_quad, order_corners
 from calibration.evidence import LineEvidence
-from calibration.grid import ContrastCache, GridObservation, Lattice, apply_homography, refine
+from calibration.grid import ContrastCache, GridContrast, GridObservation, Lattice, apply_homography, refine
 from calibration.lens import LensDistortion
 from calibration.search import quad_search
 from edge.board.position import BOARD_SIZES
@@ -144,7 +144,7 @@ def guided_fit(
             if obs is None or obs.lattice.size != n:
                 continue
             contrast = contrasts.of(ev, obs, lens)
-            if not contrast.is_grid(seen_corners(obs, lens, heat), obs.observed_fraction):
+            if not _passes_for_grid(contrast, obs, lens, heat):
                 continue
             # Lines counted, not their share: a 9x9 lattice on a 13x13 board's outline has
             # every other line on the board's, and on a crowded board shows the same share.
@@ -187,8 +187,7 @@ def reframed_fit(
         same = n == obs.lattice.size and not start.any()
         again = obs if same else refine(ev, obs.lattice.shifted(int(start[0]), int(start[1]), n), lens,
                                         windows=(0.3, 0.2, 0.12))
-        if again is None or not contrasts.of(ev, again, lens).is_grid(seen_corners(again, lens, heat),
-                                                                      again.observed_fraction):
+        if again is None or not _passes_for_grid(contrasts.of(ev, again, lens), again, lens, heat):
             continue
         # The size whose corners the heatmap's meet best.
         if best is None or misfit < best[0]:
@@ -213,8 +212,7 @@ def placed_fit(
     if place is None or place == (0, 0, obs.lattice.size):
         return None
     again = refine(ev, obs.lattice.shifted(*place), lens, windows=(0.3, 0.2, 0.12))
-    if again is None or not contrasts.of(ev, again, lens).is_grid(seen_corners(again, lens, heat),
-                                                                      again.observed_fraction):
+    if again is None or not _passes_for_grid(contrasts.of(ev, again, lens), again, lens, heat):
         return None
     return again
 
@@ -248,6 +246,11 @@ def corner_heat(obs: GridObservation, lens: LensDistortion, heat: CornerHeat) ->
 def seen_corners(obs: GridObservation, lens: LensDistortion, heat: CornerHeat) -> int:
     """How many of a fit's four outer corners the heatmap confirms (a level within a cell of each)."""
     return int((heat.level_at(lens.distort_points(obs.lattice.corners())) >= SEEN_LEVEL).sum())
+
+
+def _passes_for_grid(contrast: GridContrast, obs: GridObservation, lens: LensDistortion, heat: CornerHeat) -> bool:
+    """`GridContrast.is_grid` for a fit, with the corners the heatmap sees and the crossings it measured."""
+    return contrast.is_grid(seen_corners(obs, lens, heat), obs.observed_fraction)
 
 
 def sees_corners(obs: GridObservation, lens: LensDistortion, heat: CornerHeat) -> bool:
