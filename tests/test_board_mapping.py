@@ -91,7 +91,7 @@ def test_grid_lines_show_at_empty_points_and_hide_under_stones() -> None:
     scene = Scene.random(19, 4242)
     rendered = scene.render(random_position(19, rng), seed=3, hand=False)
     hmg = GEOMETRY.homography(rendered.corners)
-    board = cv2.cvtColor(cv2.warpPerspective(rendered.image, hmg, (GEOMETRY.image_px,) * 2), cv2.COLOR_BGR2RGB)
+    board = cv2.warpPerspective(rendered.image, hmg, (GEOMETRY.image_px,) * 2)
     lines = line_visibility(board, 19, GEOMETRY)
     stones = np.zeros((19, 19), bool)
     for point, _ in rendered.position:

@@ -33,11 +33,11 @@ _MIN_TYPICAL_DEPTH = 6.0
 with stones, where few arms show, noise is not scaled up into lines."""
 
 
-def line_visibility(rectified_rgb: np.ndarray, size: int, geometry: RectifiedGeometry) -> np.ndarray:
+def line_visibility(rectified_bgr: np.ndarray, size: int, geometry: RectifiedGeometry) -> np.ndarray:
     """(size, size) visibility of the grid lines at each intersection, from the
     least visible of its arms: about 1 where every arm shows its line as plainly
     as lines typically show on this board, about 0 where something covers one."""
-    gray = cv2.cvtColor(rectified_rgb, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    gray = cv2.cvtColor(rectified_bgr, cv2.COLOR_BGR2GRAY).astype(np.float32)
     step = geometry.spacing(size)
     shoulder = max(3.0, 0.2 * step)
     across = np.arange(-shoulder, shoulder + 0.5, 1.0)
