@@ -193,6 +193,23 @@ def test_a_weak_run_is_steady_at_the_lower_level_only_for_the_colour_to_play_in_
     assert out == [None] * 6 and stab.position == EMPTY
 
 
+def test_the_reply_in_a_quick_double_move_is_expected_once_the_first_stone_is_steady():
+    """Rendered game generated-9, video seed 5, moves 7 and 8, placed in one visit: Black's stone,
+    Black to play, read 0.60, 0.62, 0.58 once the hands had gone; White's reply 0.39, 0.52, 0.55.
+    Both waited for a fourth frame, for White's first reading. Alone, White's run stays short."""
+    both, reply = Position(9, {(2, 2): "b", (6, 6): "w"}), Position(9, {(6, 6): "w"})
+    levels = [(0.60, 0.39), (0.62, 0.52), (0.58, 0.55)]
+    for first, want in ((True, [None, None, both]), (False, [None] * 3)):
+        stab, clock = expecting("b"), Clock()
+        settle(stab, clock, EMPTY)
+        out = []
+        for black, white in levels:
+            conf = np.ones((9, 9))
+            conf[2, 2], conf[6, 6] = black, white
+            out.append(stab.update(clock.reading(both if first else reply, conf, quiet=True)))
+        assert [o and o.position for o in out] == want
+
+
 def test_a_doubtful_reading_breaks_a_quiet_run():
     """Rendered game generated-14, video seed 5: a phantom of the colour to play at S18, read at
     0.3-0.45 in quiet frames between readings of a weak detection there. Counting only its

@@ -32,6 +32,8 @@ class GameConfig:
     colour to play on an empty point, read in `stable_frames` quiet frames in a
     row, needs each reading to reach only `expected_level`: it is the move the
     game waits for, and a stone still in a hand is never read in quiet frames.
+    Once that stone is steady, so is a run of the other colour's reply (a quick
+    double move).
     Readings below `ignore_confidence` carry no vote at all, nor, for a new stone,
     empty readings with a detection of that score or more there (see the stabilizer).
     A frame is held back (not read) when its occlusion estimate exceeds

@@ -30,7 +30,8 @@ whose move it is (the `to_play` callback, the game tracker's), a run of
 quiet readings of a stone of that colour on an empty point is steady at
 `expected_level`, below `steady_level`: a stone the detector scores 0.3-0.45
 lies still and reads so frame after frame; a stone in a hand never comes in
-quiet frames.
+quiet frames. Once such a stone is steady, the other colour's reply is the
+stone expected next (a quick double move: both stones placed in one visit).
 Stones whose going the rules explain (a group the new stones captured, captured
 stones being lifted: the `explained` callback, the game tracker's, names them)
 do not count towards that jump: a big capture is a move, not a hand. With that
@@ -65,7 +66,7 @@ from typing import Callable, Collection, Literal, Mapping
 
 import numpy as np
 
-from edge.board.position import Color, Point, Position
+from edge.board.position import Color, Point, Position, opponent
 from edge.errors import BadInputError
 from edge.game.config import GameConfig
 
@@ -318,14 +319,14 @@ class Stabilizer:
             (self._evidence >= cfg.stable_frames * cfg.confident_level - 1e-9)
             & (sure | (self._frames >= 2 * cfg.stable_frames))
         )
-        accepted = (
+        ready = (
             ~settled
             & ~against
             & (self._frames >= cfg.stable_frames)
             & (t - self._since >= cfg.stable_seconds)
-            & (summed | (self._recent.min(axis=0) >= self._steady_levels()))
             & ((quiet is not False) | (stable != EMPTY) | (self._cand == EMPTY))
         )
+        accepted = ready & (summed | (self._recent.min(axis=0) >= self._steady_levels(ready)))
         hidden = self._hidden(settled, accepted)
         accepted &= ~hidden
         if not accepted.any():
@@ -375,15 +376,22 @@ class Stabilizer:
         self._glimpsed.clear()
         return StableChange(array_to_position(stable), t, changed, first_seen=first_seen, glimpsed=glimpsed)
 
-    def _steady_levels(self) -> np.ndarray | float:
+    def _steady_levels(self, ready: np.ndarray) -> np.ndarray | float:
         """Per point, the lowest reading a steady run may hold: `expected_level` for a stone
-        of the colour to play on an empty point, read in quiet frames only (see the module's doc)."""
+        of the colour to play on an empty point, read in quiet frames only, and for its reply
+        once such a stone is steady where it may go down now (`ready`); see the module's doc."""
         cfg = self.config
         color = None if self._to_play is None else self._to_play()
         if color is None or self._stable is None:
             return cfg.steady_level
-        expected = (self._cand == _CODES[color]) & (self._stable == EMPTY) & self._recent_quiet.all(axis=0)
-        return np.where(expected, cfg.expected_level, cfg.steady_level)
+        quiet_new = (self._stable == EMPTY) & self._recent_quiet.all(axis=0)
+        expected = quiet_new & (self._cand == _CODES[color])
+        levels = np.where(expected, cfg.expected_level, cfg.steady_level)
+        # A quick double move: the stone of the colour to play going down now makes its reply
+        # the stone expected next.
+        if (expected & ready & (self._recent.min(axis=0) >= levels)).any():
+            levels[quiet_new & (self._cand == _CODES[opponent(color)])] = cfg.expected_level
+        return levels
 
     def _captor_settling(self, accepted: np.ndarray) -> bool:
         """Whether a stone going in `accepted` is explained as captured only by new stones not yet
