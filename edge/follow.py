@@ -21,6 +21,11 @@ from edge.reading import BoardReader, FrameResult
 from edge.rectify.geometry import RectifiedGeometry
 from edge.rectify.warp import Rectifier
 
+LASTING_FRAMES = 20
+"""Still frames after which what the occlusion meter settled on may become the board's look though
+it differs from the last one: fingers resting at the edge for a moment must not, a lasting change
+(a lamp switched on) must, or stones placed since would be taken for the board's change forever."""
+
 
 @dataclass(frozen=True)
 class FrameOutcome:
@@ -42,52 +47,67 @@ class BoardWatch:
         """The rectified square the cells come from."""
         self.occlusion = OcclusionMeter()
         self._looked: Position | None = None  # the stable position when the board's look was last renewed
+        self._look: np.ndarray | None = None  # the cells then
 
     def recalibrated(self) -> None:
         """New geometry: nothing seen before counts as stable."""
         self.occlusion = OcclusionMeter()
-        self._looked = None
+        self._looked = self._look = None
         self.follower.stabilizer.reset()
 
     def follow(self, timestamp: float, position: Position | None, confidence: np.ndarray | None,
                cells: np.ndarray) -> tuple[float, list[GameEvent]]:
         """Feed one frame's reading and look (`board_cells`); its occlusion and the events."""
-        n = self.follower.config.size
-        captured = np.zeros((n, n), dtype=bool)
+        before = self.follower.stable_position
+        # The board's own changes are no hand: stones that came or went since its last look (a
+        # capture accepted, its stones lifted, in the moment before a calm frame renews the look)
+        # and those the rules take away in this reading.
+        expected = self._moved(before)
         if position is not None:
             for point in self.follower.explained_removals(position):
-                captured[point] = True
-        occlusion = self.occlusion.measure(cells, stone_cells(captured, self.geometry))
-        before = self.follower.stable_position
+                expected[point] = True
+        occlusion = self.occlusion.measure(cells, stone_cells(expected, self.geometry))
         # Quiet: no cell changed but under stones that came or went, since the board's last look
         # or in this reading against the stable position: no hand at all, however few cells it covers.
-        quiet = position is not None and before is not None and self._only_stones_changed(cells, before, position)
+        # The meter settles on whatever holds still, fingers resting at the board's edge too, and
+        # sees the board where they lay as changed once they have gone; a cell that looks as it
+        # did in the board's last look has not changed.
+        changed = self.occlusion.changed(cells) & self.occlusion.changed(cells, self._look)
+        quiet = position is not None and before is not None and self._only_stones_changed(changed, before, position)
         events = self.follower.feed(FrameReading(timestamp, position, confidence, occlusion, quiet))
         stable = self.follower.stable_position
         # A still, calm frame that agrees with the stable position becomes the new look of the
         # board, so slow light drift and newly placed stones never read as a hand. Still, not
         # merely calm: a hand coming in covers too little at first to count as one, and taken as
         # the look of the board it would read as a hand once it had gone.
-        # Nor may anything have changed but the stones: a hand held still at the board's edge
-        # changes too few cells to count as one.
+        # Nor may anything have changed but the stones since the last look, whatever the meter
+        # settled on, unless the meter has been still for long: a hand held still at the board's
+        # edge changes too few cells to count as one.
         calm = occlusion < self.follower.config.occlusion_threshold
+        since = None if self.occlusion.still_frames >= LASTING_FRAMES else self._look
         if (self.occlusion.still and calm and stable is not None and position == stable
-                and self._only_stones_changed(cells, stable)):
+                and self._only_stones_changed(self.occlusion.changed(cells, since), stable)):
             self.occlusion.set_reference(cells)
-            self._looked = stable
+            self._looked, self._look = stable, cells
         return occlusion, events
 
-    def _only_stones_changed(self, cells: np.ndarray, stable: Position, seen: Position | None = None) -> bool:
-        """Whether every cell that changed since the board's last look lies near a point whose
-        stone came or went since (in `stable`, or in `seen` against it)."""
-        if self._looked is None:
-            return True
-        moved = np.zeros(cells.shape, dtype=bool)
+    def _only_stones_changed(self, changed: np.ndarray, stable: Position, seen: Position | None = None) -> bool:
+        """Whether every cell `changed` lies near a point whose stone came or went since the board's
+        last look (in `stable`, or in `seen` against it)."""
+        return self._looked is None or not (changed & ~stone_cells(self._moved(stable, seen), self.geometry)).any()
+
+    def _moved(self, stable: Position | None, seen: Position | None = None) -> np.ndarray:
+        """(size, size): the points whose stone came or went since the board's last look, in
+        `stable` or in `seen` against it."""
+        n = self.follower.config.size
+        moved = np.zeros((n, n), dtype=bool)
+        if self._looked is None or stable is None:
+            return moved
         for before, after in ((self._looked, stable), (stable, stable if seen is None else seen)):
             for point in set(before.stones) | set(after.stones):
                 if before.stones.get(point) != after.stones.get(point):
                     moved[point] = True
-        return not (self.occlusion.changed(cells) & ~stone_cells(moved, self.geometry)).any()
+        return moved
 
 
 class GameSession:

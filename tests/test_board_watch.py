@@ -14,7 +14,7 @@ import numpy as np
 
 from edge.board.occlusion import OcclusionMeter, board_cells, stone_cells
 from edge.board.position import Point, Position
-from edge.follow import BoardWatch
+from edge.follow import LASTING_FRAMES, BoardWatch
 from edge.game import Follower, GameConfig, MoveEvent
 from edge.rectify.geometry import RectifiedGeometry
 
@@ -137,6 +137,36 @@ def test_a_hand_held_still_at_the_edge_is_not_taken_as_the_look_of_the_board() -
     film.expect_move_at_once(Position(SIZE, {**first.stones, (18, 10): "w"}), "w", (18, 10))
 
 
+def test_a_hand_the_meter_settled_on_leaves_no_ghost_in_the_look_of_the_board() -> None:
+    """Fingers resting at the near edge long enough for the meter to settle on them (rendered game
+    generated-17, seed 1): once they had gone, the cells where they lay looked changed to the meter,
+    and White's stone, read 0.93 from the first calm frame, waited for the meter to settle again.
+    The board's look that the watch renews never holds the fingers."""
+    first = Position(SIZE, {(3, 3): "b"})
+    film = Film(first)
+    film.show(first, arm(range(18, 19), range(4, 7)), frames=2 * film.watch.occlusion.settle_frames)
+    film.expect_move_at_once(Position(SIZE, {**first.stones, (18, 10): "w"}), "w", (18, 10))
+
+
+def test_a_lasting_change_becomes_the_look_of_the_board() -> None:
+    """A lamp switched on darkens a band of the board for good. Once the meter has been still for
+    long, the band is the board's look: stones placed after it are the board's change only until
+    the look is renewed, so a hand over them later still counts as one, and what the reader sees
+    under it is no move."""
+    film = Film(Position(SIZE))
+    lamp = (arm(range(0, 4), range(SIZE)), 40.0)
+    film.show(Position(SIZE), frames=LASTING_FRAMES + 2, shadow=lamp)
+    cluster = [(r, c) for r in range(10, 13) for c in range(10, 14)]
+    position = Position(SIZE)
+    for number, point in enumerate(cluster):
+        position = Position(SIZE, {**position.stones, point: "bw"[number % 2]})
+        film.show(position, frames=4, shadow=lamp)
+    assert len(film.moves()) == len(cluster)
+    film.show(position, set(cluster), frames=4, shadow=lamp,
+              seen=Position(SIZE, {**position.stones, (13, 11): "b"}))
+    assert len(film.moves()) == len(cluster)
+
+
 def read_weakly(point: Point, level: float) -> np.ndarray:
     confidence = np.ones((SIZE, SIZE))
     confidence[point] = level
@@ -191,6 +221,23 @@ def test_a_capture_lifted_in_the_same_visit_is_followed_at_once() -> None:
     taken = Position(SIZE, {**{p: c for p, c in start.stones.items() if p not in victims}, (8, 0): "w"})
     film.show(taken, arm(range(0, 9), range(0, 4)), frames=3)
     film.expect_move_at_once(taken, "w", (8, 0))
+
+
+def test_stones_a_capture_took_are_no_hand_before_the_board_is_looked_at_again() -> None:
+    """White's capture goes down on the first frame after the last finger has left, a frame that
+    is not still and so does not renew the board's look (rendered game generated-6, seed 1, move
+    114). The lifted stones' cells, no longer the rules' to take, then changed against that look
+    by more than the 2 % threshold, and every calm frame after was held back as covered."""
+    victims = {(r, 0): "b" for r in range(8)}
+    start = Position(SIZE, {**victims, **{(r, 1): "w" for r in range(8)}, (16, 16): "b"})
+    film = Film(start)
+    taken = Position(SIZE, {**{p: c for p, c in start.stones.items() if p not in victims}, (8, 0): "w"})
+    film.show(taken, arm(range(0, 9), range(0, 4)), frames=3)
+    film.show(taken, {(18, 5), (18, 6)}, frames=3)
+    left = film.frame
+    film.show(taken, frames=4)
+    assert film.moves() == [(left, "w", (8, 0))]
+    assert max(film.occlusion[left:]) < 0.02
 
 
 def test_stone_cells_are_the_cells_a_stone_changes() -> None:

@@ -72,11 +72,14 @@ class OcclusionMeter:
         diff -= np.median(diff)
         return np.abs(diff) > self.threshold
 
-    def changed(self, cells: np.ndarray) -> np.ndarray:
-        """(size, size): the cells that look different from the reference (none before there is one)."""
-        if self._reference is None:
+    def changed(self, cells: np.ndarray, reference: np.ndarray | None = None) -> np.ndarray:
+        """(size, size): the cells that look different from `reference`, by default the meter's
+        own (none before there is one)."""
+        if reference is None:
+            reference = self._reference
+        if reference is None:
             return np.zeros(cells.shape, dtype=bool)
-        return self._changed(cells, self._reference)
+        return self._changed(cells, reference)
 
     def measure(self, cells: np.ndarray, expected: np.ndarray | None = None) -> float:
         """Fraction of board `cells` that look different from the reference (0..1).
@@ -101,6 +104,11 @@ class OcclusionMeter:
     def still(self) -> bool:
         """The last frame measured looked like the one before: nothing was moving over the board."""
         return self._still > 0
+
+    @property
+    def still_frames(self) -> int:
+        """Frames in a row, up to the last one measured, that looked like the one before."""
+        return self._still
 
     def set_reference(self, cells: np.ndarray) -> None:
         """The board as it looks now is the new normal (an accepted position)."""
