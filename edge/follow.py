@@ -47,12 +47,11 @@ class BoardWatch:
         """The rectified square the cells come from."""
         self.occlusion = OcclusionMeter()
         self._looked: Position | None = None  # the stable position when the board's look was last renewed
-        self._look: np.ndarray | None = None  # the cells then
 
     def recalibrated(self) -> None:
         """New geometry: nothing seen before counts as stable."""
         self.occlusion = OcclusionMeter()
-        self._looked = self._look = None
+        self._looked = None
         self.follower.stabilizer.reset()
 
     def follow(self, timestamp: float, position: Position | None, confidence: np.ndarray | None,
@@ -69,10 +68,7 @@ class BoardWatch:
         occlusion = self.occlusion.measure(cells, stone_cells(expected, self.geometry))
         # Quiet: no cell changed but under stones that came or went, since the board's last look
         # or in this reading against the stable position: no hand at all, however few cells it covers.
-        # The meter settles on whatever holds still, fingers resting at the board's edge too, and
-        # sees the board where they lay as changed once they have gone; a cell that looks as it
-        # did in the board's last look has not changed.
-        changed = self.occlusion.changed(cells) & self.occlusion.changed(cells, self._look)
+        changed = self.occlusion.changed(cells)
         quiet = position is not None and before is not None and self._only_stones_changed(changed, before, position)
         events = self.follower.feed(FrameReading(timestamp, position, confidence, occlusion, quiet))
         stable = self.follower.stable_position
@@ -84,11 +80,12 @@ class BoardWatch:
         # settled on, unless the meter has been still for long: a hand held still at the board's
         # edge changes too few cells to count as one.
         calm = occlusion < self.follower.config.occlusion_threshold
-        since = None if self.occlusion.still_frames >= LASTING_FRAMES else self._look
+        lasting = self.occlusion.still_frames >= LASTING_FRAMES
+        changed = self.occlusion.changed(cells) if lasting else self.occlusion.changed_from_look(cells)
         if (self.occlusion.still and calm and stable is not None and position == stable
-                and self._only_stones_changed(self.occlusion.changed(cells, since), stable)):
+                and self._only_stones_changed(changed, stable)):
             self.occlusion.set_reference(cells)
-            self._looked, self._look = stable, cells
+            self._looked = stable
         return occlusion, events
 
     def _only_stones_changed(self, changed: np.ndarray, stable: Position, seen: Position | None = None) -> bool:

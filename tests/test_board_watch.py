@@ -148,6 +148,19 @@ def test_a_hand_the_meter_settled_on_leaves_no_ghost_in_the_look_of_the_board() 
     film.expect_move_at_once(Position(SIZE, {**first.stones, (18, 10): "w"}), "w", (18, 10))
 
 
+def test_a_hand_resting_over_the_board_leaves_no_cover_behind() -> None:
+    """A hand resting still over the board while it places a stone (rendered game generated-2,
+    seed 1, move 23): the meter settled on it, and once it had gone, the board looked 18 %
+    covered against it until the meter settled again, holding the move back. Where the board
+    looks as it last did, nothing covers it."""
+    first = Position(SIZE, {(3, 3): "b"})
+    film = Film(first)
+    hand = arm(range(10, 14), range(0, 5))
+    played = Position(SIZE, {**first.stones, (12, 0): "w"})
+    film.show(played, hand, frames=2 * film.watch.occlusion.settle_frames)
+    film.expect_move_at_once(played, "w", (12, 0))
+
+
 def test_a_lasting_change_becomes_the_look_of_the_board() -> None:
     """A lamp switched on darkens a band of the board for good. Once the meter has been still for
     long, the band is the board's look: stones placed after it are the board's change only until

@@ -55,7 +55,13 @@ def stone_cells(points: np.ndarray, geometry: RectifiedGeometry) -> np.ndarray:
 
 
 class OcclusionMeter:
-    """Frames' `board_cells` in, the share of the board covered out."""
+    """Frames' `board_cells` in, the share of the board covered out.
+
+    It keeps two references. The board's look is set from outside, from a frame the game
+    accepted (`set_reference`). The meter also settles on whatever has held still for
+    `settle_frames`, so that a lasting change of light stops counting; but so does a hand
+    resting on the board. A cell counts as changed only where it differs from both: once
+    the hand has gone, the board looks as it did and nothing is covered."""
 
     def __init__(self, threshold: float = 14.0, settle_frames: int = 4) -> None:
         self.threshold = threshold
@@ -63,38 +69,42 @@ class OcclusionMeter:
         changes cells by about twice this, and must count as over the board, not pass for the
         look of it (or, taken as the reference, leave a ghost of itself once it has gone)."""
         self.settle_frames = settle_frames
-        self._reference: np.ndarray | None = None
+        self._settled: np.ndarray | None = None
+        self._look: np.ndarray | None = None
         self._previous: np.ndarray | None = None
         self._still = 0
 
-    def _changed(self, cells: np.ndarray, against: np.ndarray) -> np.ndarray:
+    def _changed(self, cells: np.ndarray, against: np.ndarray | None) -> np.ndarray:
+        if against is None:
+            return np.zeros(cells.shape, dtype=bool)
         diff = cells - against
         diff -= np.median(diff)
         return np.abs(diff) > self.threshold
 
-    def changed(self, cells: np.ndarray, reference: np.ndarray | None = None) -> np.ndarray:
-        """(size, size): the cells that look different from `reference`, by default the meter's
-        own (none before there is one)."""
-        if reference is None:
-            reference = self._reference
-        if reference is None:
-            return np.zeros(cells.shape, dtype=bool)
-        return self._changed(cells, reference)
+    def changed(self, cells: np.ndarray) -> np.ndarray:
+        """(size, size): the cells that look different from what the meter settled on and from the
+        board's look (none before there is a reference)."""
+        changed = self._changed(cells, self._settled)
+        return changed if self._look is None else changed & self._changed(cells, self._look)
+
+    def changed_from_look(self, cells: np.ndarray) -> np.ndarray:
+        """(size, size): the cells that look different from the board's look alone."""
+        return self._changed(cells, self._look if self._look is not None else self._settled)
 
     def measure(self, cells: np.ndarray, expected: np.ndarray | None = None) -> float:
-        """Fraction of board `cells` that look different from the reference (0..1).
+        """Fraction of board `cells` that look different from the references (0..1).
 
         `expected` (size, size) marks cells whose change the game expects (those
         `stone_cells` gives for captured stones being lifted): the board's, not a hand's.
         """
-        if self._reference is None or self._previous is None:
-            self._reference = self._previous = cells
+        if self._settled is None or self._previous is None:
+            self._settled = self._previous = cells
             return 0.0
         moving = bool(self._changed(cells, self._previous).any())
         self._previous = cells
         self._still = 0 if moving else self._still + 1
         if self._still >= self.settle_frames:
-            self._reference = cells
+            self._settled = cells
         changed = self.changed(cells)
         if expected is not None:
             changed &= ~expected
@@ -112,4 +122,4 @@ class OcclusionMeter:
 
     def set_reference(self, cells: np.ndarray) -> None:
         """The board as it looks now is the new normal (an accepted position)."""
-        self._reference = cells
+        self._settled = self._look = cells
