@@ -199,7 +199,7 @@ def test_a_weak_stone_of_the_colour_to_play_goes_down_at_once_when_nothing_else_
 def test_fingers_at_the_edge_keep_a_weak_stone_waiting() -> None:
     """The same weak stone with fingers resting over the near edge, too few cells to hold the frames
     back: the frames are not quiet, so the stone waits for the summed readings of twice the frames
-    (by then the resting fingers have become part of the board's look)."""
+    (by then the meter has settled on the resting fingers)."""
     film = Film(Position(SIZE))
     played = Position(SIZE, {(9, 9): "b"})
     fingers = arm(range(18, 19), range(4, 8))

@@ -88,14 +88,16 @@ class OcclusionMeter:
         return changed if self._look is None else changed & self._changed(cells, self._look)
 
     def changed_from_look(self, cells: np.ndarray) -> np.ndarray:
-        """(size, size): the cells that look different from the board's look alone."""
+        """(size, size): the cells that look different from the board's look alone (before one
+        is set, from what the meter settled on)."""
         return self._changed(cells, self._look if self._look is not None else self._settled)
 
     def measure(self, cells: np.ndarray, expected: np.ndarray | None = None) -> float:
         """Fraction of board `cells` that look different from the references (0..1).
 
         `expected` (size, size) marks cells whose change the game expects (those
-        `stone_cells` gives for captured stones being lifted): the board's, not a hand's.
+        `stone_cells` gives for stones that came or went, captured ones being lifted):
+        the board's, not a hand's.
         """
         if self._settled is None or self._previous is None:
             self._settled = self._previous = cells
