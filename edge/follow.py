@@ -65,10 +65,10 @@ class BoardWatch:
         if position is not None:
             for point in self.follower.explained_removals(position):
                 expected[point] = True
-        occlusion = self.occlusion.measure(cells, stone_cells(expected, self.geometry))
+        changed = self.occlusion.observe(cells)
+        occlusion = float((changed & ~stone_cells(expected, self.geometry)).mean())
         # Quiet: no cell changed but under stones that came or went, since the board's last look
         # or in this reading against the stable position: no hand at all, however few cells it covers.
-        changed = self.occlusion.changed(cells)
         quiet = position is not None and before is not None and self._only_stones_changed(changed, before, position)
         events = self.follower.feed(FrameReading(timestamp, position, confidence, occlusion, quiet))
         stable = self.follower.stable_position

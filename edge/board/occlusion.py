@@ -12,8 +12,8 @@ side sets it from a still, calm frame that agrees with the stable position
 (`edge.follow.BoardWatch`), and the meter itself takes the picture once it has
 held still for `settle_frames` frames. Hands move; a changed board (a capture
 of many stones) does not, so a big but legitimate change is never mistaken for
-a hand for long. Captured stones being lifted are told to `measure` and not
-counted at all.
+a hand for long. What the game expects to change (captured stones being
+lifted) the caller leaves out of the share it counts.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def stone_cells(points: np.ndarray, geometry: RectifiedGeometry) -> np.ndarray:
 
 
 class OcclusionMeter:
-    """Frames' `board_cells` in, the share of the board covered out.
+    """Frames' `board_cells` in, the cells that look changed out.
 
     It keeps two references. The board's look is set from outside, from a frame the game
     accepted (`set_reference`). The meter also settles on whatever has held still for
@@ -92,25 +92,17 @@ class OcclusionMeter:
         is set, from what the meter settled on)."""
         return self._changed(cells, self._look if self._look is not None else self._settled)
 
-    def measure(self, cells: np.ndarray, expected: np.ndarray | None = None) -> float:
-        """Fraction of board `cells` that look different from the references (0..1).
-
-        `expected` (size, size) marks cells whose change the game expects (those
-        `stone_cells` gives for stones that came or went, captured ones being lifted):
-        the board's, not a hand's.
-        """
+    def observe(self, cells: np.ndarray) -> np.ndarray:
+        """Take in the next frame's `cells`; those that look changed (`changed`)."""
         if self._settled is None or self._previous is None:
             self._settled = self._previous = cells
-            return 0.0
+            return np.zeros(cells.shape, dtype=bool)
         moving = bool(self._changed(cells, self._previous).any())
         self._previous = cells
         self._still = 0 if moving else self._still + 1
         if self._still >= self.settle_frames:
             self._settled = cells
-        changed = self.changed(cells)
-        if expected is not None:
-            changed &= ~expected
-        return float(changed.mean())
+        return self.changed(cells)
 
     @property
     def still(self) -> bool:
