@@ -47,11 +47,15 @@ class BoardWatch:
         """The rectified square the cells come from."""
         self.occlusion = OcclusionMeter()
         self._looked: Position | None = None  # the stable position when the board's look was last renewed
+        # The stable position the look showed before that: a point whose stone changed between the
+        # two may have been pictured with the hand that changed it (fingers lifting captured stones
+        # rest over them while the board holds still), so its look is trusted only from a later one.
+        self._looked_before: Position | None = None
 
     def recalibrated(self) -> None:
         """New geometry: nothing seen before counts as stable."""
         self.occlusion = OcclusionMeter()
-        self._looked = None
+        self._looked = self._looked_before = None
         self.follower.stabilizer.reset()
 
     def follow(self, timestamp: float, position: Position | None, confidence: np.ndarray | None,
@@ -85,7 +89,8 @@ class BoardWatch:
         if (self.occlusion.still and calm and stable is not None and position == stable
                 and self._only_stones_changed(changed, stable)):
             self.occlusion.set_reference(cells)
-            self._looked = stable
+            if stable != self._looked:
+                self._looked_before, self._looked = self._looked, stable
         return occlusion, events
 
     def _only_stones_changed(self, changed: np.ndarray, stable: Position, seen: Position | None = None) -> bool:
@@ -94,13 +99,16 @@ class BoardWatch:
         return self._looked is None or not (changed & ~stone_cells(self._moved(stable, seen), self.geometry)).any()
 
     def _moved(self, stable: Position | None, seen: Position | None = None) -> np.ndarray:
-        """(size, size): the points whose stone came or went since the board's last look, in
-        `stable` or in `seen` against it."""
+        """(size, size): the points whose stone came or went since the board's last look, or
+        between the two last positions it showed, in `stable` or in `seen` against it."""
         n = self.follower.config.size
         moved = np.zeros((n, n), dtype=bool)
         if self._looked is None or stable is None:
             return moved
-        for before, after in ((self._looked, stable), (stable, stable if seen is None else seen)):
+        pairs = [(self._looked, stable), (stable, stable if seen is None else seen)]
+        if self._looked_before is not None:
+            pairs.append((self._looked_before, self._looked))
+        for before, after in pairs:
             for point in set(before.stones) | set(after.stones):
                 if before.stones.get(point) != after.stones.get(point):
                     moved[point] = True

@@ -253,6 +253,23 @@ def test_stones_a_capture_took_are_no_hand_before_the_board_is_looked_at_again()
     assert max(film.occlusion[left:]) < 0.02
 
 
+def test_fingers_lifting_captured_stones_leave_no_ghost_in_the_look_of_the_board() -> None:
+    """The hand lifting the stones White took rests still over them, the only cells it changes
+    (rendered game generated-17, seed 2028, before move 39): the board's look is renewed with the
+    fingers in it, since those stones' going is the board's own change. Once they had gone, their
+    cells looked changed and Black's next stone, read 0.8 from the first calm frame, waited for
+    the meter to settle."""
+    victims = {(r, 0): "b" for r in range(8)}
+    start = Position(SIZE, {**victims, **{(r, 1): "w" for r in range(8)}, (16, 16): "b"})
+    film = Film(start)
+    taken = Position(SIZE, {**start.stones, (8, 0): "w"})
+    film.show(taken, frames=4)
+    lifted = Position(SIZE, {p: c for p, c in taken.stones.items() if p not in victims})
+    film.show(lifted, arm(range(2, 6), range(0, 1)), frames=film.watch.occlusion.settle_frames)
+    film.show(lifted, frames=1)
+    film.expect_move_at_once(Position(SIZE, {**lifted.stones, (15, 15): "b"}), "b", (15, 15))
+
+
 def test_stone_cells_are_the_cells_a_stone_changes() -> None:
     """Every cell a lone stone changes enough to count, and at most the 2x2 around it."""
     empty = look(Position(SIZE))
