@@ -109,9 +109,8 @@ class BoardWatch:
         if self._looked_before is not None:
             pairs.append((self._looked_before, self._looked))
         for before, after in pairs:
-            for point in set(before.stones) | set(after.stones):
-                if before.stones.get(point) != after.stones.get(point):
-                    moved[point] = True
+            for point, _ in before.stones.items() ^ after.stones.items():
+                moved[point] = True
         return moved
 
 

@@ -18,6 +18,8 @@ lifted) the caller leaves out of the share it counts.
 
 from __future__ import annotations
 
+import functools
+
 import cv2
 import numpy as np
 
@@ -41,16 +43,22 @@ def stone_cells(points: np.ndarray, geometry: RectifiedGeometry) -> np.ndarray:
     the points towards the edges; a stone near the edge covers cells a row or
     column further in, one on a cell boundary covers two.
     """
-    n = points.shape[0]
+    return _footprints(points.shape[0], geometry)[points.ravel()].any(axis=0)
+
+
+@functools.lru_cache(maxsize=8)
+def _footprints(n: int, geometry: RectifiedGeometry) -> np.ndarray:
+    """(n * n, n, n): per point, row-major, the cells a stone there covers; the watch asks every frame."""
     cell = geometry.image_px / n
     spacing = geometry.spacing(n)
     radius = spacing / 2
-    out = np.zeros(points.shape, dtype=bool)
-    for row, col in np.argwhere(points):
+    out = np.zeros((n * n, n, n), dtype=bool)
+    for row, col in np.ndindex(n, n):
         x, y = geometry.margin_px + col * spacing, geometry.margin_px + row * spacing
         c0, c1 = (int(np.clip(v // cell, 0, n - 1)) for v in (x - radius, x + radius))
         r0, r1 = (int(np.clip(v // cell, 0, n - 1)) for v in (y - radius, y + radius))
-        out[r0:r1 + 1, c0:c1 + 1] = True
+        out[row * n + col, r0:r1 + 1, c0:c1 + 1] = True
+    out.flags.writeable = False
     return out
 
 

@@ -143,6 +143,7 @@ class Stabilizer:
         self._to_play = to_play
         n = config.size
         self._stable: np.ndarray | None = None
+        self._position: Position | None = None  # _stable as a Position: made once per change, read every frame
         self._cand = np.zeros((n, n), dtype=np.int8)
         self._evidence = np.zeros((n, n), dtype=np.float64)
         self._frames = np.zeros((n, n), dtype=np.int32)
@@ -165,11 +166,11 @@ class Stabilizer:
 
     @property
     def position(self) -> Position | None:
-        return None if self._stable is None else array_to_position(self._stable)
+        return self._position
 
     def reset(self) -> None:
         """Forget the stable position (e.g. after recalibration); the next one is taken afresh."""
-        self._stable = None
+        self._stable = self._position = None
         self._jump.clear()
         self._glimpsed.clear()
         self._clear_evidence()
@@ -359,6 +360,7 @@ class Stabilizer:
             return None
         self._held = 0
         stable[accepted] = self._cand[accepted]
+        self._position = array_to_position(stable)
         self._drop_counts(accepted)
         rows, cols = np.nonzero(accepted)
         changed = tuple((int(r), int(c)) for r, c in zip(rows, cols))
@@ -374,7 +376,7 @@ class Stabilizer:
                 first_seen[point] = min(first_seen[point], seen_at)
         glimpsed = {point: color for point, (color, _) in self._glimpsed.items() if stable[point] == EMPTY}
         self._glimpsed.clear()
-        return StableChange(array_to_position(stable), t, changed, first_seen=first_seen, glimpsed=glimpsed)
+        return StableChange(self._position, t, changed, first_seen=first_seen, glimpsed=glimpsed)
 
     def _steady_levels(self, ready: np.ndarray) -> np.ndarray | float:
         """Per point, the lowest reading a steady run may hold: `expected_level` for a stone
@@ -445,6 +447,7 @@ class Stabilizer:
             return None
         previous = self._stable
         self._stable = consensus
+        self._position = array_to_position(consensus)
         self._seen[...] = consensus
         self._seen_at[...] = t
         self._seen_count[...] = 0
@@ -459,4 +462,4 @@ class Stabilizer:
                 return None
         rows, cols = np.nonzero(changed_mask)
         changed = tuple((int(r), int(c)) for r, c in zip(rows, cols))
-        return StableChange(array_to_position(consensus), t, changed, via_jump=True)
+        return StableChange(self._position, t, changed, via_jump=True)
