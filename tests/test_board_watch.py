@@ -70,11 +70,13 @@ class Film:
         return [(f, e.color, e.point) for f, e in self.events if isinstance(e, MoveEvent)]
 
     def expect_move_at_once(self, position: Position, color: str, point: Point) -> None:
-        """Four calm frames of `position`: none looks covered, and the move is out on the third."""
+        """Four calm frames of `position`: none looks covered, and the move is out on the third at the
+        latest (on the second where the game knows whose move it is: two quiet frames suffice)."""
         left = self.frame
         self.show(position, frames=4)
         assert max(self.occlusion[left:]) < 0.02
-        assert self.moves()[-1] == (left + 2, color, point)
+        frame, *move = self.moves()[-1]
+        assert move == [color, point] and frame <= left + 2
 
 
 def arm(rows: range, cols: range) -> set[Point]:
@@ -93,7 +95,7 @@ def test_a_hand_coming_in_is_not_taken_as_the_look_of_the_board() -> None:
     film.show(played, arm(range(0, 8), range(6, 10)), frames=2)
     left = film.frame
     film.show(played, frames=5)
-    assert film.moves() == [(left + 2, "b", (3, 3))]
+    assert film.moves() == [(left + 1, "b", (3, 3))]
     assert max(film.occlusion[left:]) < 0.02
 
 
@@ -108,7 +110,7 @@ def test_an_arms_shadow_creeping_in_is_not_taken_as_the_look_of_the_board() -> N
     played = Position(SIZE, {(3, 3): "b"})
     left = film.frame
     film.show(played, frames=5)
-    assert film.moves() == [(left + 2, "b", (3, 3))]
+    assert film.moves() == [(left + 1, "b", (3, 3))]
     assert max(film.occlusion[left:]) < 0.02
 
 

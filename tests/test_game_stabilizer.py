@@ -210,6 +210,29 @@ def test_the_reply_in_a_quick_double_move_is_expected_once_the_first_stone_is_st
         assert [o and o.position for o in out] == want
 
 
+def test_a_sure_stone_of_the_colour_to_play_goes_down_on_the_second_quiet_frame():
+    """Rendered game generated-11, video seed 4, move 9: the first calm frame after the hand read
+    Black's stone at 0.28, under the reader's threshold, the next ones at 0.57 and 0.62. With no
+    hand anywhere near, two sure readings of the move the game waits for are enough."""
+    stab, clock = expecting("b"), Clock()
+    settle(stab, clock, EMPTY)
+    out = weak_run(stab, clock, (0.57, 0.62))
+    assert out[0] is None and out[1].position == ONE and out[1].changed == ((2, 2),)
+
+
+@pytest.mark.parametrize("to_play, levels, quiet, quiet_frames", [
+    ("w", (0.57, 0.62), (True, True), 2),  # the other colour's stone
+    (None, (0.57, 0.62), (True, True), 2),  # whose move it is not known
+    ("b", (0.57, 0.62), (False, True), 2),  # a hand near in the first frame
+    ("b", (0.45, 0.62), (True, True), 2),  # a reading under confident_level
+    ("b", (0.57, 0.62), (True, True), 3),  # the shortcut turned off
+])
+def test_two_quiet_frames_are_enough_only_for_sure_readings_of_the_colour_to_play(to_play, levels, quiet, quiet_frames):
+    stab, clock = Stabilizer(GameConfig(size=9, quiet_frames=quiet_frames), to_play=lambda: to_play), Clock()
+    settle(stab, clock, EMPTY)
+    assert weak_run(stab, clock, levels, quiet) == [None, None] and stab.position == EMPTY
+
+
 def test_a_doubtful_reading_breaks_a_quiet_run():
     """Rendered game generated-14, video seed 5: a phantom of the colour to play at S18, read at
     0.3-0.45 in quiet frames between readings of a weak detection there. Counting only its
@@ -322,7 +345,7 @@ def test_bad_readings_are_bad_input():
     "field, value",
     [("size", 1), ("stable_frames", 0), ("max_jump", 0), ("occlusion_threshold", 0.0),
      ("jump_frames", 2), ("confident_level", 1.5), ("steady_level", 0.0), ("komi", float("nan")), ("max_search_stones", 9),
-     ("hidden_stone_frames", 2), ("expected_level", 0.45), ("expected_level", 0.0)],
+     ("hidden_stone_frames", 2), ("expected_level", 0.45), ("expected_level", 0.0), ("quiet_frames", 0)],
 )
 def test_config_rejects_bad_values(field, value):
     with pytest.raises(ConfigError, match=f"game.{field}"):

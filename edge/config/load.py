@@ -81,6 +81,6 @@ def game_config(config: AppConfig, size: int) -> GameConfig:
     return GameConfig(size=size, komi=g.komi, black_player=g.black, white_player=g.white, event=g.event,
                       sgf_dir=g.sgf_dir, stable_frames=g.stable_frames, stable_seconds=g.stable_seconds,
                       confident_level=g.confident_level, steady_level=g.steady_level,
-                      expected_level=g.expected_level,
+                      expected_level=g.expected_level, quiet_frames=g.quiet_frames,
                       occlusion_threshold=g.occlusion_threshold,
                       hidden_stone_frames=g.hidden_stone_frames, unexplained_wait=g.unexplained_wait)

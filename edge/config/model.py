@@ -68,6 +68,9 @@ class GameSection(Section):
     expected_level: float = Field(0.3, gt=0, le=1, description="The same, for a stone of the colour to play on an "
                                   "empty point read in frames where nothing but stones changed on the board "
                                   "(no hand at all); at most steady_level")
+    quiet_frames: int = Field(2, ge=1, le=100, description="Frames in a row, every one with no hand at all, in "
+                              "which a stone of the colour to play read at confident_level or more on an empty "
+                              "point is accepted (stable_frames or more: no such shortcut)")
     occlusion_threshold: float = Field(0.02, gt=0, le=1, description="Share of board cells that changed look "
                                        "beyond which a frame is taken as a hand over the board and held back")
     hidden_stone_frames: int = Field(10, ge=0, le=1000, description="Frames a stone that goes for no reason the rules "

@@ -33,7 +33,10 @@ class GameConfig:
     row, needs each reading to reach only `expected_level`: it is the move the
     game waits for, and a stone still in a hand is never read in quiet frames.
     Once that stone is steady, so is a run of the other colour's reply (a quick
-    double move).
+    double move). Such a stone read at `confident_level` or more in the last
+    `quiet_frames` frames, every one quiet, is accepted then, before `stable_frames`:
+    with no hand anywhere over the board nothing carried or hid it (`quiet_frames`
+    at or above `stable_frames`: no such shortcut).
     Readings below `ignore_confidence` carry no vote at all, nor, for a new stone,
     empty readings with a detection of that score or more there (see the stabilizer).
     A frame is held back (not read) when its occlusion estimate exceeds
@@ -61,6 +64,7 @@ class GameConfig:
     confident_level: float = 0.5
     steady_level: float = 0.4
     expected_level: float = 0.3
+    quiet_frames: int = 2
     ignore_confidence: float = 0.15
     max_jump: int = 6
     jump_frames: int = 10
@@ -95,6 +99,8 @@ class GameConfig:
             raise ConfigError(
                 f"game.expected_level {self.expected_level} is outside (0, steady_level {self.steady_level}]"
             )
+        if self.quiet_frames < 1:
+            raise ConfigError(f"game.quiet_frames {self.quiet_frames} must be at least 1")
         if not 0.0 <= self.ignore_confidence < 1.0:
             raise ConfigError(f"game.ignore_confidence {self.ignore_confidence} is outside [0, 1)")
         if self.max_jump < 1:

@@ -32,6 +32,9 @@ quiet readings of a stone of that colour on an empty point is steady at
 lies still and reads so frame after frame; a stone in a hand never comes in
 quiet frames. Once such a stone is steady, the other colour's reply is the
 stone expected next (a quick double move: both stones placed in one visit).
+A stone of the colour to play read confidently in the last `quiet_frames`
+quiet frames goes down then, without waiting for `stable_frames`: with no hand
+anywhere over the board, nothing carried it there or hid the point.
 Stones whose going the rules explain (a group the new stones captured, captured
 stones being lifted: the `explained` callback, the game tracker's, names them)
 do not count towards that jump: a big capture is a move, not a hand. With that
@@ -328,6 +331,7 @@ class Stabilizer:
             & ((quiet is not False) | (stable != EMPTY) | (self._cand == EMPTY))
         )
         accepted = ready & (summed | (self._recent.min(axis=0) >= self._steady_levels(ready)))
+        accepted |= self._quick(settled | against, quiet, t)
         hidden = self._hidden(settled, accepted)
         accepted &= ~hidden
         if not accepted.any():
@@ -377,6 +381,26 @@ class Stabilizer:
         glimpsed = {point: color for point, (color, _) in self._glimpsed.items() if stable[point] == EMPTY}
         self._glimpsed.clear()
         return StableChange(self._position, t, changed, first_seen=first_seen, glimpsed=glimpsed)
+
+    def _quick(self, not_new: np.ndarray, quiet: bool | None, t: float) -> np.ndarray:
+        """New stones of the colour to play on empty points, read at `confident_level` or more in
+        the last `quiet_frames` frames, every one quiet: no hand was anywhere near the board, so
+        nothing it carried or hid can have made them, and the move the game waits for needs no
+        third sighting."""
+        cfg = self.config
+        color = None if self._to_play is None else self._to_play()
+        if color is None or quiet is not True or cfg.quiet_frames >= cfg.stable_frames:
+            return np.zeros_like(not_new)
+        assert self._stable is not None
+        recent = slice(cfg.stable_frames - cfg.quiet_frames, None)
+        return (
+            ~not_new
+            & (self._stable == EMPTY)
+            & (self._cand == _CODES[color])
+            & (self._recent[recent].min(axis=0) >= cfg.confident_level)
+            & self._recent_quiet[recent].all(axis=0)
+            & (t - self._since >= cfg.stable_seconds)
+        )
 
     def _steady_levels(self, ready: np.ndarray) -> np.ndarray | float:
         """Per point, the lowest reading a steady run may hold: `expected_level` for a stone
