@@ -75,9 +75,10 @@ def test_without_reading_noise_every_move_is_published_by_the_third_calm_frame()
     result = tool.follow_planned(game, 3, frames_per_move=10, noise=None)
     assert result.exact and not result.corrections
     # Out on the second calm frame, both quiet: the move the game waits for, read twice with no
-    # hand near. On the third for the three quick double moves whose reply went down later in the
-    # same visit (moves 3-4, 59-60 and 137-138): the first stone waits for its reply, read as long,
-    # and both go out together; and for move 87, whose captured stone is lifted as it is played.
+    # hand near. On the third for the three quick double moves whose reply came before the first
+    # stone had two calm frames (moves 3-4, 59-60 and 137-138): the first stone waits for its reply,
+    # read as long, and both go out together; and for move 87, whose captured stone is lifted as
+    # it is played.
     double = {2, 3, 58, 59, 136, 137}
     assert {i for i, latency in enumerate(result.calm_latencies) if latency == 3} == double | {86}
     assert Counter(result.calm_latencies) == {2: len(game.moves) - 7, 3: 7} and not result.late
