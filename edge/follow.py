@@ -84,10 +84,12 @@ class BoardWatch:
         # settled on, unless the meter has been still for long: a hand held still at the board's
         # edge changes too few cells to count as one.
         calm = occlusion < self.follower.config.occlusion_threshold
+        # After long stillness what the meter settled on counts too: the frame's changed cells as
+        # observed above, against both references.
         lasting = self.occlusion.still_frames >= LASTING_FRAMES
-        changed = self.occlusion.changed(cells) if lasting else self.occlusion.changed_from_look(cells)
+        since_look = changed if lasting else self.occlusion.changed_from_look(cells)
         if (self.occlusion.still and calm and stable is not None and position == stable
-                and self._only_stones_changed(changed, stable)):
+                and self._only_stones_changed(since_look, stable)):
             self.occlusion.set_reference(cells)
             if stable != self._looked:
                 self._looked_before, self._looked = self._looked, stable

@@ -323,15 +323,15 @@ class Stabilizer:
             (self._evidence >= cfg.stable_frames * cfg.confident_level - 1e-9)
             & (sure | (self._frames >= 2 * cfg.stable_frames))
         )
-        ready = (
+        timely = (
             ~settled
             & ~against
-            & (self._frames >= cfg.stable_frames)
             & (t - self._since >= cfg.stable_seconds)
             & ((quiet is not False) | (stable != EMPTY) | (self._cand == EMPTY))
         )
+        ready = timely & (self._frames >= cfg.stable_frames)
         accepted = ready & (summed | (self._recent.min(axis=0) >= self._steady_levels(ready)))
-        accepted |= self._quick(settled | against, quiet, t)
+        accepted |= timely & self._quick(quiet)
         hidden = self._hidden(settled, accepted)
         accepted &= ~hidden
         if not accepted.any():
@@ -382,24 +382,22 @@ class Stabilizer:
         self._glimpsed.clear()
         return StableChange(self._position, t, changed, first_seen=first_seen, glimpsed=glimpsed)
 
-    def _quick(self, not_new: np.ndarray, quiet: bool | None, t: float) -> np.ndarray:
-        """New stones of the colour to play on empty points, read at `confident_level` or more in
-        the last `quiet_frames` frames, every one quiet: no hand was anywhere near the board, so
+    def _quick(self, quiet: bool | None) -> np.ndarray | bool:
+        """Stones of the colour to play on empty points, read at `confident_level` or more in the
+        last `quiet_frames` frames, every one quiet: no hand was anywhere near the board, so
         nothing it carried or hid can have made them, and the move the game waits for needs no
         third sighting."""
         cfg = self.config
         color = None if self._to_play is None else self._to_play()
         if color is None or quiet is not True or cfg.quiet_frames >= cfg.stable_frames:
-            return np.zeros_like(not_new)
+            return False
         assert self._stable is not None
         recent = slice(cfg.stable_frames - cfg.quiet_frames, None)
         return (
-            ~not_new
-            & (self._stable == EMPTY)
+            (self._stable == EMPTY)
             & (self._cand == _CODES[color])
             & (self._recent[recent].min(axis=0) >= cfg.confident_level)
             & self._recent_quiet[recent].all(axis=0)
-            & (t - self._since >= cfg.stable_seconds)
         )
 
     def _steady_levels(self, ready: np.ndarray) -> np.ndarray | float:
