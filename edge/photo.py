@@ -10,7 +10,10 @@ its stones span (`stone_fit.placements_through_stones`: an outline with a
 corner lines off still has them on a lattice). The outline and size with the
 most stones on points is moved onto the image's lines and onto its stones'
 lattice again where that puts more of them on points, and wins when most of
-enough stones sit on its points, more than on the search's board. Where the
+enough stones sit on its points, more than on the search's board. Where no
+outline wins (a forearm hides the lines and most corners), the board is sought
+inside each outline of its wood (`calibration.wood`), at the size and margins
+that put the most stones on its points. Where the
 stones fall between the points of the search's board, the other boards its
 lines bear out are read too, and the one with most of its stones on points is
 kept. A board the search places is moved onto its stones' lattice too (started
@@ -31,9 +34,10 @@ from calibration.find import OtherBoard, find_board
 from calibration.guided import corner_quads
 from calibration.lens import LensDistortion
 from calibration.store import Calibration
+from calibration.wood import wood_outlines
 from edge.board.mapping import BoardReading, map_to_board
 from edge.board.position import BOARD_SIZES
-from edge.board.stone_fit import StoneFit, placements_through_stones, stone_fit
+from edge.board.stone_fit import StoneFit, margins_through_stones, placements_through_stones, stone_fit
 from edge.detect.types import Detection
 from edge.errors import NoBoardError
 from edge.reading import BoardReader, FrameResult
@@ -62,6 +66,17 @@ _OTHER_STONES = 8
 than `MIN_STONES`, since every board compared is one the lines measured."""
 _STONE_ROUNDS = 3
 """Times at most an outline is moved onto its stones' lattice: each read fits the parallax field anew."""
+_WOOD_STONES = 10
+"""Confident stones from which a board inside a wood outline is judged by them: fewer than
+`MIN_STONES`, since the wood bounds the board and they only choose its size and margins."""
+_WOOD_SHARE = 0.8
+"""The share of them it needs on its points: more than `MIN_SHARE`, since the margins are sought
+where most stones sit on points, and a few stones always sit near some such lattice."""
+_WOOD_MARGINS = np.arange(0.3, 2.65, 0.05)
+"""Spacings of wood beyond the outer lines tried each way: boards have about 0.6 to 2.2."""
+_WOOD_SLACK = 1.0
+"""Spacings by which a board's margins in its wood may pass those tried once it is settled: the
+hull cuts off a corner that a stone or a fingertip hides."""
 
 Read = tuple[Calibration, FrameResult]
 
@@ -87,7 +102,9 @@ def read_photo(image: np.ndarray, reader: BoardReader, size: int | None, corner_
             not _within_bigger_outline(found[0].corners, heat)):
         found, found_fit = _other_on_its_stones(image, reader, others, (found, found_fit), source)
         return _found_on_its_stones(image, reader, found, found_fit, heat, source)
-    outlined = _outlined(image, reader, (size,) if size else BOARD_SIZES, heat, source, found_fit)
+    sizes = (size,) if size else BOARD_SIZES
+    outlined = _outlined(image, reader, sizes, heat, source, found_fit) or (
+        _wood_outlined(image, reader, sizes, heat, source, found_fit))
     if outlined is not None:
         return outlined
     if found is None:
@@ -149,8 +166,66 @@ def _outlined(image: np.ndarray, reader: BoardReader, sizes: tuple[int, ...], he
     if best is None:
         return None
     _, corners, board_size = best
-    # The peaks are a heatmap cell apart, so an outline is often half a spacing off: moved onto
-    # the image's lines, then onto its stones' lattice while that puts more of them on points.
+    read, fit = _settled(image, reader, corners, board_size, heat, source)
+    return read if fit.share >= MIN_SHARE and fit.on_points > to_beat.on_points else None
+
+
+def _wood_outlined(image: np.ndarray, reader: BoardReader, sizes: tuple[int, ...], heat: CornerHeat,
+                   source: str, to_beat: StoneFit) -> Read | None:
+    """The board inside an outline of its wood (`calibration.wood`), at the size and margins that
+    put the most stones on its points, if `_WOOD_SHARE` of at least `_WOOD_STONES` stones sit on
+    them and more than on `to_beat`."""
+    geometry = reader.geometry
+    best: tuple[Read, StoneFit, np.ndarray] | None = None
+    for wood in map(order_corners, wood_outlines(image)):
+        if not is_convex_quad(wood):
+            continue
+        # The wood is rectified as a board would be, detected once, and the grid sought inside it.
+        calibration = _calibration(image, wood, max(sizes), source)
+        detections = reader.detector.detect(calibration.rectify(image, geometry))
+        for board_size in sizes:
+            _, *margins = margins_through_stones(detections, geometry, board_size, _WOOD_MARGINS)
+            corners = order_corners(calibration.to_image(_inset(geometry, board_size, *margins), geometry))
+            # Read, so that the parallax field is fitted: a 19x19 lattice through a 9x9 board's
+            # stones puts them on its points too, and the smaller board, read first, keeps a tie.
+            read = _read(image, reader, corners, board_size, source)
+            fit = _fit(read, geometry)
+            if best is None or fit.on_points > best[1].on_points:
+                best = (read, fit, wood)
+    if best is None:
+        return None
+    calibration, _ = best[0]
+    read, fit = _settled(image, reader, calibration.corners, calibration.board_size, heat, source)
+    wanted = fit.stones >= _WOOD_STONES and fit.share >= _WOOD_SHARE and fit.on_points > to_beat.on_points
+    return read if wanted and _within_its_wood(read[0], best[2], geometry) else None
+
+
+def _within_its_wood(calibration: Calibration, wood: np.ndarray, geometry: RectifiedGeometry) -> bool:
+    """Whether the wood reaches beyond each outer corner of a board by about a margin a board has.
+    Settled on its stones' lattice, a board may have moved off its wood: a 13x13 part of a crowded
+    19x19, whose stones sit on its points too, leaves several spacings of wood beside it."""
+    size = calibration.board_size
+    at = (calibration.to_rectified(wood) - geometry.margin_px) / geometry.spacing(size)
+    square = np.array([[0, 0], [1, 0], [1, 1], [0, 1]])
+    margins = (at - square * (size - 1)) * (2 * square - 1)
+    return bool(np.all(margins >= -_WOOD_SLACK) and np.all(margins <= _WOOD_MARGINS[-1] + _WOOD_SLACK))
+
+
+def _inset(geometry: RectifiedGeometry, size: int, margin_x: float, margin_y: float) -> np.ndarray:
+    """The grid corners (4, 2) of a `size` board whose wood spans the rectified square, with
+    `margin_x` and `margin_y` spacings of wood beyond its outer lines."""
+    side = geometry.image_px - 1 - 2 * geometry.margin_px
+    inset = np.array([margin_x, margin_y]) / (size - 1 + 2 * np.array([margin_x, margin_y])) * side
+    lo, hi = geometry.margin_px + inset, geometry.image_px - 1 - geometry.margin_px - inset
+    return np.array([[lo[0], lo[1]], [hi[0], lo[1]], [hi[0], hi[1]], [lo[0], hi[1]]])
+
+
+def _settled(image: np.ndarray, reader: BoardReader, corners: np.ndarray, board_size: int, heat: CornerHeat,
+             source: str) -> tuple[Read, StoneFit]:
+    """An outline's board, moved onto the image's lines, then onto its stones' lattice while that
+    puts more of them on points: an outline is often half a spacing off (the corner model's peaks
+    are a heatmap cell apart; a wood's hull is drawn on a small frame)."""
+    geometry = reader.geometry
     first = _read(image, reader, corners, board_size, source)
     kept = (first, _fit(first, geometry))
     aligned = _read(image, reader, order_corners(align_in_image(image, corners, board_size)), board_size, source)
@@ -162,8 +237,7 @@ def _outlined(image: np.ndarray, reader: BoardReader, sizes: tuple[int, ...], he
         if not moved:
             break
         kept = moved
-    read, fit = kept
-    return read if fit.share >= MIN_SHARE and fit.on_points > to_beat.on_points else None
+    return kept
 
 
 def _fit(read: Read, geometry: RectifiedGeometry) -> StoneFit:

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from edge.board.mapping import map_to_board
-from edge.board.stone_fit import placements_through_stones, stone_fit
+from edge.board.stone_fit import margins_through_stones, placements_through_stones, stone_fit
 from edge.detect.types import Detection
 from edge.rectify.geometry import RectifiedGeometry
 
@@ -113,3 +113,28 @@ def test_stones_a_hand_parts_start_the_lattice_from_fewer_neighbours_only_where_
     moved = placements_through_stones(stones, reading, GEOMETRY, min_stones=20, first_stones=8)
     assert moved is not None and moved.on_points == 32
     assert np.abs(moved.corners[0] - _true_corners(seen_through)).max() < 0.5 * GEOMETRY.spacing(19)
+
+
+# Scattered so that no coarser lattice holds them: some lie a point apart.
+_SCATTERED = [(0, 0), (1, 3), (2, 7), (3, 1), (4, 4), (5, 8), (6, 2), (7, 5), (8, 6), (2, 2), (6, 6), (4, 0)]
+
+
+def test_the_margins_of_a_board_whose_wood_fills_the_square_are_where_its_stones_sit_on_points() -> None:
+    # A 9x9 board with 1.2 spacings of wood left and right, 0.9 above and below, its wood rectified
+    # onto the square as `edge.photo` rectifies a wood outline.
+    margin_x, margin_y, size = 1.2, 0.9, 9
+    side = GEOMETRY.image_px - 1 - 2 * GEOMETRY.margin_px
+    step_x, step_y = side / (size - 1 + 2 * margin_x), side / (size - 1 + 2 * margin_y)
+    r = 0.45 * step_x
+    stones = [Detection(x - r, y - r, x + r, y + r, "b", 0.9) for x, y in (
+        (GEOMETRY.margin_px + (margin_x + col) * step_x, GEOMETRY.margin_px + (margin_y + row) * step_y)
+        for row, col in _SCATTERED)]
+    margins = np.arange(0.3, 2.65, 0.05)
+    on_points, found_x, found_y = margins_through_stones(stones, GEOMETRY, size, margins)
+    assert on_points == len(stones)
+    assert (found_x, found_y) == (pytest.approx(margin_x, abs=0.03), pytest.approx(margin_y, abs=0.03))
+    # Searched over so many margins, a 13x13 lattice holds some of them by chance, not 80%.
+    assert margins_through_stones(stones, GEOMETRY, 13, margins)[0] < 0.8 * len(stones)
+    # A 19x19 lattice of half the spacing, 2 * margin - 1 in from the wood, holds them all too:
+    # only the reading, with its parallax field, and the smaller board first, tell the two apart.
+    assert margins_through_stones(stones, GEOMETRY, 19, margins)[0] == len(stones)

@@ -67,6 +67,28 @@ def test_a_board_whose_lines_hide_is_read_by_its_outline_and_stones(seed: int, r
     assert _wrong_points(result.reading.position, rendered) <= 1
 
 
+def test_a_board_under_a_forearm_is_read_inside_its_wood(reader, corner_model) -> None:
+    # Board 247 of the reported set: a forearm across a 9x9 hides its lines and three of its
+    # corners, and the 19 stones in view are fewer than an outline of the corner model's needs.
+    # Around the arm the wood shows; inside it the stones choose the size and the margins.
+    rendered, image = _stored(30_000_247)
+    with pytest.raises(NoBoardError):
+        find_board(image, corner_model=corner_model)
+    calibration, result = read_photo(image, reader, None, corner_model, "render")
+    assert (calibration.method, calibration.board_size) == ("stones", rendered.position.size)
+    assert _wrong_points(result.reading.position, rendered) <= 1
+
+
+def test_a_part_of_a_crowded_board_its_wood_outline_gives_is_not_read(reader, corner_model) -> None:
+    # Board 138 of `--seed-base 48000000`: an arm across a crowded 19x19. An outline of its wood,
+    # cut short where the arm crosses it, settles on a 13x13 part of the grid whose stones sit on
+    # its points (94 of 111); the wood reaches 3 to 6 of its spacings past it. No board is better
+    # than a wrong one.
+    _, image = _stored(48_000_138)
+    with pytest.raises(NoBoardError):
+        read_photo(image, reader, None, corner_model, "render")
+
+
 def test_an_outline_the_stones_place_a_line_off_is_moved_back(reader, corner_model) -> None:
     # The search reads a 9x9 lattice with few stones on its points. Moved through the stones near
     # its points only (session 15), the outline settled a line off diagonally, 231 of 249 stones

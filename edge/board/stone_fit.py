@@ -157,3 +157,25 @@ def placements_through_stones(detections: list[Detection], reading: BoardReading
         return None
     best = sorted((p for p in placed if p[0] == most), key=lambda p: p[1])
     return Placements(most, [geometry.margin_px + corners * step for _, _, corners in best])
+
+
+def margins_through_stones(detections: list[Detection], geometry: RectifiedGeometry, size: int,
+                           margins: np.ndarray) -> tuple[int, float, float]:
+    """For a rectified square that spans a board's wood rather than its grid: the margins, in
+    spacings (left and right alike, top and bottom alike), of the `size` board that puts the most
+    confident stones on its points, and how many. The parallax field is not taken off (it is
+    fitted to a grid, and this one is not known yet), so these only choose a board to read."""
+    centres = np.array([d.center for d in detections if d.score >= CONFIDENT], dtype=np.float64).reshape(-1, 2)
+    across = (centres - geometry.margin_px) / (geometry.image_px - 1 - 2 * geometry.margin_px)
+    lines = size - 1 + 2 * margins
+    # (stones, margins) lattice coordinates along each axis, then every pairing of the two margins.
+    off = [across[:, axis, None] * lines - margins for axis in (0, 1)]
+    near = [o - np.rint(o) for o in off]
+    inside = [(o > -0.5) & (o < size - 0.5) for o in off]
+    squared = near[0][:, :, None] ** 2 + near[1][:, None, :] ** 2
+    on = (squared <= ON_POINT**2) & inside[0][:, :, None] & inside[1][:, None, :]
+    counts = on.sum(axis=0)
+    # Of the margins that put as many on points, those that put them nearest their points.
+    spread = np.where(on, squared, 0.0).sum(axis=0)
+    x, y = np.unravel_index(int(np.lexsort((spread.ravel(), -counts.ravel()))[0]), counts.shape)
+    return int(counts[x, y]), float(margins[x]), float(margins[y])
