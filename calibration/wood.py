@@ -21,9 +21,12 @@ import numpy as np
 _WORK = (160, 120)
 """Frame size (w, h) the colours are clustered at: the outline is refined by the stones, not here."""
 _CLUSTERS = 6
+"""Colours a frame is split into: table, wood, arm, black and white stones, bowls or shadow, so
+that the wood keeps a cluster of its own."""
 _WEIGHTS = np.float32([0.5, 2.0, 2.0])
 """Lab weights: shading changes a wood's lightness far more than its hue."""
 _ROUNDS = 10
+"""k-means rounds: at this size the labels hardly change after a few."""
 _LEAST_REGION = 0.0025
 """Share of the frame a region needs to join its cluster's hull: specks of a colour are not the board."""
 _AREA = (0.03, 0.9)
