@@ -26,7 +26,9 @@ that the wood keeps a cluster of its own."""
 _WEIGHTS = np.float32([0.5, 2.0, 2.0])
 """Lab weights: shading changes a wood's lightness far more than its hue."""
 _ROUNDS = 10
-"""k-means rounds: at this size the labels hardly change after a few."""
+"""k-means rounds, fixed rather than run to convergence, so that a frame always takes the same
+time: after ten, about 2% of the pixels or fewer still changed cluster from one round to the next
+on the boards measured (session 22)."""
 _LEAST_REGION = 0.0025
 """Share of the frame a region needs to join its cluster's hull: specks of a colour are not the board."""
 _AREA = (0.03, 0.9)
