@@ -74,6 +74,8 @@ _WOOD_SHARE = 0.8
 where most stones sit on points, and a few stones always sit near some such lattice."""
 _WOOD_MARGINS = np.arange(0.3, 2.65, 0.05)
 """Spacings of wood beyond the outer lines tried each way: boards have about 0.6 to 2.2."""
+_UNIT_SQUARE = np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]])
+"""The rectified square's corners in its own units, in `RectifiedGeometry.grid_corners`' order."""
 _WOOD_SLACK = 1.0
 """Spacings by which a board's margins in its wood may pass those tried once it is settled: the
 hull cuts off a corner that a stone or a fingertip hides."""
@@ -166,7 +168,8 @@ def _outlined(image: np.ndarray, reader: BoardReader, sizes: tuple[int, ...], he
     if best is None:
         return None
     _, corners, board_size = best
-    read, fit = _settled(image, reader, corners, board_size, heat, source)
+    first = _read(image, reader, corners, board_size, source)
+    read, fit = _settled(image, reader, (first, _fit(first, geometry)), heat, source)
     return read if fit.share >= MIN_SHARE and fit.on_points > to_beat.on_points else None
 
 
@@ -194,8 +197,7 @@ def _wood_outlined(image: np.ndarray, reader: BoardReader, sizes: tuple[int, ...
                 best = (read, fit, wood)
     if best is None:
         return None
-    calibration, _ = best[0]
-    read, fit = _settled(image, reader, calibration.corners, calibration.board_size, heat, source)
+    read, fit = _settled(image, reader, best[:2], heat, source)
     wanted = fit.stones >= _WOOD_STONES and fit.share >= _WOOD_SHARE and fit.on_points > to_beat.on_points
     return read if wanted and _within_its_wood(read[0], best[2], geometry) else None
 
@@ -206,8 +208,7 @@ def _within_its_wood(calibration: Calibration, wood: np.ndarray, geometry: Recti
     19x19, whose stones sit on its points too, leaves several spacings of wood beside it."""
     size = calibration.board_size
     at = (calibration.to_rectified(wood) - geometry.margin_px) / geometry.spacing(size)
-    square = np.array([[0, 0], [1, 0], [1, 1], [0, 1]])
-    margins = (at - square * (size - 1)) * (2 * square - 1)
+    margins = (at - _UNIT_SQUARE * (size - 1)) * (2 * _UNIT_SQUARE - 1)
     return bool(np.all(margins >= -_WOOD_SLACK) and np.all(margins <= _WOOD_MARGINS[-1] + _WOOD_SLACK))
 
 
@@ -216,20 +217,18 @@ def _inset(geometry: RectifiedGeometry, size: int, margin_x: float, margin_y: fl
     `margin_x` and `margin_y` spacings of wood beyond its outer lines."""
     side = geometry.image_px - 1 - 2 * geometry.margin_px
     inset = np.array([margin_x, margin_y]) / (size - 1 + 2 * np.array([margin_x, margin_y])) * side
-    lo, hi = geometry.margin_px + inset, geometry.image_px - 1 - geometry.margin_px - inset
-    return np.array([[lo[0], lo[1]], [hi[0], lo[1]], [hi[0], hi[1]], [lo[0], hi[1]]])
+    return geometry.grid_corners().astype(np.float64) + inset * (1 - 2 * _UNIT_SQUARE)
 
 
-def _settled(image: np.ndarray, reader: BoardReader, corners: np.ndarray, board_size: int, heat: CornerHeat,
+def _settled(image: np.ndarray, reader: BoardReader, first: tuple[Read, StoneFit], heat: CornerHeat,
              source: str) -> tuple[Read, StoneFit]:
-    """An outline's board, moved onto the image's lines, then onto its stones' lattice while that
-    puts more of them on points: an outline is often half a spacing off (the corner model's peaks
-    are a heatmap cell apart; a wood's hull is drawn on a small frame)."""
+    """An outline's board, read `first` with its fit, moved onto the image's lines, then onto its
+    stones' lattice while that puts more of them on points: an outline is often half a spacing off
+    (the corner model's peaks are a heatmap cell apart; a wood's hull is drawn on a small frame)."""
     geometry = reader.geometry
-    first = _read(image, reader, corners, board_size, source)
-    kept = (first, _fit(first, geometry))
+    corners, board_size = first[0][0].corners, first[0][0].board_size
     aligned = _read(image, reader, order_corners(align_in_image(image, corners, board_size)), board_size, source)
-    kept = _more_on_points(kept, aligned, geometry) or kept
+    kept = _more_on_points(first, aligned, geometry) or first
     for _ in range(_STONE_ROUNDS):
         calibration, result = kept[0]
         on_lattice = _on_stones_lattice(calibration, result.detections, result.reading, heat, geometry)

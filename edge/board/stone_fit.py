@@ -46,9 +46,14 @@ class StoneFit:
         return 2 * self.on_points - self.stones
 
 
+def _confident(detections: list[Detection]) -> np.ndarray:
+    """The confident detections' centres (N, 2), rectified pixels."""
+    return np.array([d.center for d in detections if d.score >= CONFIDENT], dtype=np.float64).reshape(-1, 2)
+
+
 def _confident_centres(detections: list[Detection], reading: BoardReading) -> np.ndarray:
     """The confident detections' centres with the reading's parallax field taken off, rectified pixels."""
-    centers = np.array([d.center for d in detections if d.score >= CONFIDENT], dtype=np.float64).reshape(-1, 2)
+    centers = _confident(detections)
     return centers - np.column_stack([centers, np.ones(len(centers))]) @ reading.shift
 
 
@@ -165,8 +170,7 @@ def margins_through_stones(detections: list[Detection], geometry: RectifiedGeome
     spacings (left and right alike, top and bottom alike), of the `size` board that puts the most
     confident stones on its points, and how many. The parallax field is not taken off (it is
     fitted to a grid, and this one is not known yet), so these only choose a board to read."""
-    centres = np.array([d.center for d in detections if d.score >= CONFIDENT], dtype=np.float64).reshape(-1, 2)
-    across = (centres - geometry.margin_px) / (geometry.image_px - 1 - 2 * geometry.margin_px)
+    across = (_confident(detections) - geometry.margin_px) / (geometry.image_px - 1 - 2 * geometry.margin_px)
     lines = size - 1 + 2 * margins
     # (stones, margins) lattice coordinates along each axis, then every pairing of the two margins.
     off = [across[:, axis, None] * lines - margins for axis in (0, 1)]
