@@ -6,10 +6,11 @@ the corner finder's often are on blurred or crowded boards.
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
-from calibration.align import align_corners
+from calibration.align import _homographies, align_corners
 from calibration.evidence import line_evidence
 from calibration.lens import LensDistortion
 from edge.synth import random_position, render_board
@@ -50,3 +51,17 @@ def test_corners_already_on_the_grid_stay_there(seed: int) -> None:
     aligned = align_corners(line_evidence(board.image), truth, 19, LensDistortion.none_for(w, h))
 
     assert np.linalg.norm(aligned - truth, axis=1).max() < 0.1 * _spacing(truth, 19)
+
+
+@pytest.mark.parametrize("size", [9, 19])
+def test_closed_form_homographies_map_each_lattice_corner_to_its_quad_corner(size: int) -> None:
+    # The corner search's homographies are written out (square to quad) rather than solved; OpenCV's
+    # solve is the reference, on tilted quads and on a parallelogram, where the perspective row is 0.
+    rng = np.random.default_rng(size)
+    quads = np.array([[100.0, 80.0], [500.0, 95.0], [560.0, 420.0], [60.0, 400.0]]) + rng.normal(0, 40, (20, 4, 2))
+    quads = np.concatenate([quads, [[[0.0, 0.0], [300.0, 50.0], [400.0, 350.0], [100.0, 300.0]]]])
+    lattice = (np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]]) * (size - 1)).astype(np.float32)
+
+    expected = np.stack([cv2.getPerspectiveTransform(lattice, q.astype(np.float32)) for q in quads])
+
+    np.testing.assert_allclose(_homographies(quads, size), expected, rtol=1e-4, atol=1e-4)
