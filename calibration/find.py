@@ -22,6 +22,7 @@ from calibration.guided import (
     PREFER_MARGIN,
     confirms,
     corner_heat,
+    extends,
     heat_fits,
     placed_fit,
     same_board,
@@ -193,7 +194,11 @@ def _best_fit(
         candidates.append((placed, lens))
         scores.append(support(placed, lens))
         best = int(np.argmax(scores))
-    if found is not None and (same_board(candidates[best][0], found[0]) or scores[best] < support(*found) + PREFER_MARGIN):
+    # A hand over a board's middle can leave the search a 9x9 part of its grid whose lines are
+    # all measured, where the whole grid's are half hidden: a fit that goes on along the same
+    # lines need not outrank it by the margin that a board elsewhere must.
+    margin = 0.0 if found is not None and extends(candidates[best][0], found[0]) else PREFER_MARGIN
+    if found is not None and (same_board(candidates[best][0], found[0]) or scores[best] < support(*found) + margin):
         chosen = found
     else:
         chosen = candidates[best]

@@ -45,7 +45,8 @@ _REFRAME_MISFIT = 2.0
 """Grid spacings by which a heatmap corner may miss the re-indexed lattice's corner."""
 PREFER_MARGIN = 0.6
 """How much higher (summed over the four corners) the heatmap must be at another
-fit's corners than at the line search's for that fit to win."""
+fit's corners than at the line search's for that fit to win, unless it extends the search's
+lattice (`extends`)."""
 
 
 def _corner_peaks(heat: CornerHeat) -> np.ndarray | None:
@@ -262,6 +263,18 @@ def confirms(obs: GridObservation, lens: LensDistortion, heat: CornerHeat, sizes
     """Whether the heatmap sees the search's board: its four corners, and no other placement of its
     lattice rated higher (on a far board the corners a line off lie within the same cells)."""
     return sees_corners(obs, lens, heat) and best_placement(obs, lens, heat, sizes) == (0, 0, obs.lattice.size)
+
+
+def extends(a: GridObservation, b: GridObservation) -> bool:
+    """Whether fit `a` is a bigger board on `b`'s lattice: `b`'s corners within a third of a spacing
+    of points of `a`'s grid. Then the two do not place different boards but end one grid at
+    different lines, and `a`'s lines, measured beyond `b`'s edges, say that it goes on."""
+    if a.lattice.size <= b.lattice.size:
+        return False
+    at = apply_homography(np.linalg.inv(a.lattice.homography), b.lattice.corners())
+    last = a.lattice.size - 1.0
+    return bool(np.all(np.isfinite(at)) and np.abs(at - np.rint(at)).max() < 1.0 / 3.0
+                and np.all(np.rint(at) >= 0.0) and np.all(np.rint(at) <= last))
 
 
 def same_board(a: GridObservation, b: GridObservation) -> bool:

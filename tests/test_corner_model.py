@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from calibration.corner_model import CornerHeat, Letterbox, cell_to_input, heatmap_peaks, input_to_cell, letterbox
-from calibration.guided import lattice_from_corners, same_board
+from calibration.guided import extends, lattice_from_corners, same_board
 from calibration.grid import GridObservation
 from calibration.lens import LensDistortion
 from calibration.search import Attempt, best_search
@@ -130,6 +130,21 @@ def test_same_board_ignores_corner_order_but_not_size_or_shift() -> None:
     assert same_board(a, _obs(corners + [0.2 * spacing, 0.0], 19))
 
 
+def test_a_bigger_board_extends_a_part_of_its_own_grid_only() -> None:
+    whole = _obs(np.array([[100.0, 80.0], [500.0, 90.0], [520.0, 430.0], [90.0, 420.0]]), 19)
+    # Its lower right 9x9 part, taken from the whole lattice's points (10, 10) to (18, 18).
+    part = whole.lattice.map(np.array([[10.0, 10.0], [18.0, 10.0], [18.0, 18.0], [10.0, 18.0]]))
+    assert extends(whole, _obs(part, 9))
+    assert extends(whole, _obs(part[[2, 3, 0, 1]], 9))
+    assert not extends(_obs(part, 9), whole)
+    assert not extends(whole, whole)
+    # Half a spacing off the whole grid's lines, or reaching beyond its edge: another board.
+    half = whole.lattice.map(np.array([[9.5, 9.5], [17.5, 9.5], [17.5, 17.5], [9.5, 17.5]]))
+    assert not extends(whole, _obs(half, 9))
+    beyond = whole.lattice.map(np.array([[12.0, 12.0], [20.0, 12.0], [20.0, 20.0], [12.0, 20.0]]))
+    assert not extends(whole, _obs(beyond, 9))
+
+
 # --- the shipped model on rendered frames --------------------------------------------
 
 FRAME_SEEDS = range(62_000_000, 62_000_024)
@@ -204,6 +219,12 @@ third, a crowded board, the 9x9 lattice over the outline shows the same share of
 the 13x13 one (32%), and fewer lines. On the fourth, a 9x9 lattice over a far 19x19 board's
 outline has its corners where the whole board's are, and a line near each of its crossings."""
 
+GRID_GOES_ON = ((48_000_245, 19),)
+"""A render of a set looked at while tuning: an empty 19x19 board with a hand over its middle. The
+line search measures every crossing of a 9x9 part of its grid; the whole grid, whose lines go on
+past that part's edges, is measured at 63% of its crossings and has the heatmap behind it, short
+of the margin a board elsewhere needs."""
+
 WINNER_A_LINE_OFF = ((32_000_109, 13), (43_000_264, 13))
 """Renders of the tuning set and of a set looked at while tuning where the fit best borne out
 lay a line off (its last row or column beyond the board) until it was moved where the heatmap
@@ -268,7 +289,8 @@ def _found(seed: int, size: int, corner_model) -> float:
     return _corner_error(fit.corners, truth, size)
 
 
-@pytest.mark.parametrize("seed,size", FEW_CROSSINGS + HIDDEN_LINES + HAND_OVER_MOST + PART_OF_THE_GRID + SAME_OUTLINE + WINNER_A_LINE_OFF)
+@pytest.mark.parametrize(
+    "seed,size", FEW_CROSSINGS + HIDDEN_LINES + HAND_OVER_MOST + PART_OF_THE_GRID + SAME_OUTLINE + GRID_GOES_ON + WINNER_A_LINE_OFF)
 def test_the_fit_best_borne_out_wins(seed: int, size: int, corner_model) -> None:
     assert _found(seed, size, corner_model) < 0.3
 
