@@ -31,7 +31,6 @@ so a free search would slide the lattice a whole line."""
 _ALONG = np.array([0.3, 0.5, 0.7])
 """Where along each cell the lines are sampled: away from the crossings, which
 show on the half-way lines' samples too."""
-_UNIT = np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]])
 
 
 def _samples(size: int) -> tuple[np.ndarray, np.ndarray]:

@@ -8,7 +8,8 @@ import pytest
 
 from calibration.corner_model import CornerHeat, Letterbox, cell_to_input, heatmap_peaks, input_to_cell, letterbox
 from calibration.guided import extends, lattice_from_corners, same_board
-from calibration.grid import GridObservation
+from calibration.find import _rejection
+from calibration.grid import GridContrast, GridObservation
 from calibration.lens import LensDistortion
 from calibration.search import Attempt, best_search
 
@@ -119,6 +120,14 @@ def _obs(corners: np.ndarray, size: int) -> GridObservation:
     return GridObservation(lattice, np.arange(size), np.arange(size), empty, empty, 0.0, (empty, empty), [])
 
 
+def _measured(corners: np.ndarray, size: int) -> GridObservation:
+    """A fit with every crossing measured on its lattice."""
+    lattice = lattice_from_corners(corners, size, LensDistortion.none_for(640, 480))
+    points = lattice.intersections()
+    return GridObservation(lattice, np.arange(size), np.arange(size), points, np.zeros((size, size)), 0.0,
+                           (np.ones(size), np.ones(size)), [])
+
+
 def test_same_board_ignores_corner_order_but_not_size_or_shift() -> None:
     corners = np.array([[100.0, 80.0], [500.0, 90.0], [520.0, 430.0], [90.0, 420.0]])
     a = _obs(corners, 19)
@@ -143,6 +152,16 @@ def test_a_bigger_board_extends_a_part_of_its_own_grid_only() -> None:
     assert not extends(whole, _obs(half, 9))
     beyond = whole.lattice.map(np.array([[12.0, 12.0], [20.0, 12.0], [20.0, 20.0], [12.0, 20.0]]))
     assert not extends(whole, _obs(beyond, 9))
+
+
+def test_an_outline_more_skewed_than_a_board_in_view_is_no_board() -> None:
+    # The second: a 9x9 fit refined from heatmap peaks on render 44,000,016 (its sides 17 to 282 px),
+    # which measured 43% of its crossings where its squeezed lines met the board's.
+    board = np.array([[100.0, 80.0], [500.0, 90.0], [520.0, 430.0], [90.0, 420.0]])
+    sliver = np.array([[132.0, 216.0], [405.0, 286.0], [412.0, 302.0], [228.0, 396.0]])
+    clear = GridContrast(seen=0.9, between=0.0)
+    assert _rejection(_measured(board, 9), clear, corners_seen=4) is None
+    assert "skewed" in _rejection(_measured(sliver, 9), clear, corners_seen=4)
 
 
 # --- the shipped model on rendered frames --------------------------------------------
