@@ -201,8 +201,8 @@ def _best_fit(
         candidates.append((placed, lens))
         scores.append(support(placed, lens))
         best = int(np.argmax(scores))
-    # A hand over a board's middle can leave the search a 9x9 part of its grid whose lines are
-    # all measured, where the whole grid's are half hidden: a fit that goes on along the same
+    # A hand over a board's middle can leave the search a 9x9 part of its grid nearly all of whose
+    # crossings are measured, where the whole grid's are half hidden: a fit that goes on along the same
     # lines need not outrank it by the margin that a board elsewhere must.
     margin = 0.0 if found is not None and extends(candidates[best][0], found[0]) else PREFER_MARGIN
     if found is not None and (same_board(candidates[best][0], found[0]) or scores[best] < support(*found) + margin):
@@ -237,7 +237,8 @@ def _rejection(obs: GridObservation, contrast: GridContrast, corners_seen: int, 
     the lattice's too), or None.
     `corners_seen`: how many of its corners the heatmap sees. `lenient`: few crossings measured
     will do where all four are seen and the lines clear."""
-    sides = np.linalg.norm(obs.lattice.corners() - np.roll(obs.lattice.corners(), 1, axis=0), axis=1)
+    corners = obs.lattice.corners()
+    sides = np.linalg.norm(corners - np.roll(corners, 1, axis=0), axis=1)
     if not sides.min() >= _LEAST_SIDE_SHARE * sides.max():
         return f"its sides span {sides.min():.0f} to {sides.max():.0f} px, more skewed than a board in view"
     clear = lenient and corners_seen == 4 and contrast.is_clear()
