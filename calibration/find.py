@@ -201,14 +201,14 @@ def _best_fit(
         candidates.append((placed, lens))
         scores.append(support(placed, lens))
         best = int(np.argmax(scores))
-    # A hand over a board's middle can leave the search a 9x9 part of its grid nearly all of whose
-    # crossings are measured, where the whole grid's are half hidden: a fit that goes on along the same
-    # lines need not outrank it by the margin that a board elsewhere must.
-    margin = 0.0 if found is not None and extends(candidates[best][0], found[0]) else PREFER_MARGIN
-    if found is not None and (same_board(candidates[best][0], found[0]) or scores[best] < support(*found) + margin):
-        chosen = found
-    else:
-        chosen = candidates[best]
+    chosen = candidates[best]
+    if found is not None:
+        # A hand over a board's middle can leave the search a 9x9 part of its grid nearly all of
+        # whose crossings are measured, where the whole grid's are half hidden: a fit that goes on
+        # along the same lines need not outrank it by the margin that a board elsewhere must.
+        margin = 0.0 if extends(chosen[0], found[0]) else PREFER_MARGIN
+        if same_board(chosen[0], found[0]) or scores[best] < support(*found) + margin:
+            chosen = found
     others: list[Fit] = []
     for k in np.argsort(scores)[::-1]:
         fit = candidates[k]

@@ -115,12 +115,6 @@ def test_few_lines_make_a_grid_where_three_corners_show_most_crossings_are_measu
 
 
 def _obs(corners: np.ndarray, size: int) -> GridObservation:
-    lattice = lattice_from_corners(corners, size, LensDistortion.none_for(640, 480))
-    empty = np.zeros((0,))
-    return GridObservation(lattice, np.arange(size), np.arange(size), empty, empty, 0.0, (empty, empty), [])
-
-
-def _measured(corners: np.ndarray, size: int) -> GridObservation:
     """A fit with every crossing measured on its lattice."""
     lattice = lattice_from_corners(corners, size, LensDistortion.none_for(640, 480))
     points = lattice.intersections()
@@ -160,8 +154,8 @@ def test_an_outline_more_skewed_than_a_board_in_view_is_no_board() -> None:
     board = np.array([[100.0, 80.0], [500.0, 90.0], [520.0, 430.0], [90.0, 420.0]])
     sliver = np.array([[132.0, 216.0], [405.0, 286.0], [412.0, 302.0], [228.0, 396.0]])
     clear = GridContrast(seen=0.9, between=0.0)
-    assert _rejection(_measured(board, 9), clear, corners_seen=4) is None
-    assert "skewed" in _rejection(_measured(sliver, 9), clear, corners_seen=4)
+    assert _rejection(_obs(board, 9), clear, corners_seen=4) is None
+    assert "skewed" in _rejection(_obs(sliver, 9), clear, corners_seen=4)
 
 
 # --- the shipped model on rendered frames --------------------------------------------
