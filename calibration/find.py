@@ -17,7 +17,7 @@ import numpy as np
 from calibration.corner_model import CornerHeat, CornerModel
 from calibration.corners import is_clockwise
 from calibration.evidence import WORK_PX, LineEvidence, line_evidence
-from calibration.grid import ContrastCache, GridContrast, GridObservation, Lattice, refine
+from calibration.grid import FitCache, GridContrast, GridObservation, Lattice, refine
 from calibration.guided import (
     PREFER_MARGIN,
     confirms,
@@ -113,8 +113,8 @@ def find_board(
     lens0 = LensDistortion.none_for(w, h)
     if heat is None and corner_model is not None:
         heat = corner_model.heatmap(image)
-    contrasts = ContrastCache()
-    obs, lens, others = _best_fit(ev, lens0, sizes, heat, contrasts)
+    cache = FitCache()
+    obs, lens, others = _best_fit(ev, lens0, sizes, heat, cache)
     if ev.scale < 1.0:
         # Big images: the last word goes to a finer copy, where the outer grid
         # line separates from the border line printed just outside it on many boards.
@@ -129,7 +129,7 @@ def find_board(
         again = refine(ev, lattice, lens_fit.lens, windows=(0.15, 0.08))
         if again is not None:
             obs, lens = again, lens_fit.lens
-    _accept(obs, contrasts.of(ev, obs, lens), 0 if heat is None else seen_corners(obs, lens, heat))
+    _accept(obs, cache.of(ev, obs, lens), 0 if heat is None else seen_corners(obs, lens, heat))
     lattice = orient(obs.lattice, lens)
     corners = lens.distort_points(lattice.corners())
     return BoardFit(
@@ -154,7 +154,7 @@ Fit = tuple[GridObservation, LensDistortion]
 
 
 def _best_fit(
-    ev: LineEvidence, lens0: LensDistortion, sizes: tuple[int, ...], heat: CornerHeat | None, contrasts: ContrastCache
+    ev: LineEvidence, lens0: LensDistortion, sizes: tuple[int, ...], heat: CornerHeat | None, cache: FitCache
 ) -> tuple[GridObservation, LensDistortion, list[Fit]]:
     """The line search's fit, or a fit of the board the heatmap outlines where the search's is in
     doubt; and the other boards that competed, best borne out first."""
@@ -168,7 +168,7 @@ def _best_fit(
     attempt_good = attempt is not None and attempt.good
     if heat is None:
         return (*found, [])
-    contrast_of = partial(contrasts.of, ev)
+    contrast_of = partial(cache.of, ev)
     if found is not None and confirms(*found, heat, sizes) and (
             attempt_good or _rejection(found[0], contrast_of(*found), 4, lenient=False) is None):
         return (*found, [])
@@ -184,7 +184,7 @@ def _best_fit(
     # doubt (a 9x9 part of a 13x13 grid): it competes with itself re-indexed to that board.
     # Of the fits that pass for a grid, the one best borne out.
     candidates = [
-        (obs, lens) for obs, lens in heat_fits(ev, lens0, heat, sizes, found, contrasts, search_again=not attempt_good)
+        (obs, lens) for obs, lens in heat_fits(ev, lens0, heat, sizes, found, cache, search_again=not attempt_good)
         if is_board(obs, lens)
     ]
     if not candidates:
@@ -196,7 +196,7 @@ def _best_fit(
     # The winner may have settled a line off (a lattice started from corners a spacing or so
     # off): moved to where the heatmap rates its corners highest, it competes once more.
     lens = candidates[best][1]
-    placed = placed_fit(ev, candidates[best][0], lens, heat, sizes, contrasts)
+    placed = placed_fit(ev, candidates[best][0], lens, heat, sizes, cache)
     if placed is not None and is_board(placed, lens):
         candidates.append((placed, lens))
         scores.append(support(placed, lens))

@@ -11,6 +11,7 @@ pixel distance between the lattice's intersections and those observed ones.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable, TypeVar, cast
 
 import cv2
 import numpy as np
@@ -25,6 +26,8 @@ _COARSE_MARGIN = 0.05
 there: the fine scale places lines more precisely."""
 _MOST_CROSSINGS = 0.5
 """Share of a lattice's crossings measured from which its lines may be few (`GridContrast.is_grid`)."""
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -372,19 +375,26 @@ def grid_contrast(evidence: LineEvidence, lattice: Lattice, lens: LensDistortion
     return GridContrast(float(np.mean([f.seen for f in families])), float(np.mean([f.between for f in families])))
 
 
-class ContrastCache:
-    """Each fit's lines measured once (`grid_contrast`), however often it is judged: measuring
-    both scales of every family is a good part of board finding's time."""
+class FitCache:
+    """What one board search measures of a fit, measured once however often the fit is judged:
+    both scales of every family of lines (`grid_contrast`), and the fit moved to another board
+    (`guided.placed_fit`), are a good part of board finding's time. One cache serves one search,
+    whose heatmap and board sizes are the same throughout."""
 
     def __init__(self) -> None:
         # Keyed by identity; the objects are kept so that no id is reused while cached.
-        self._done: dict[tuple[int, int, int], tuple[LineEvidence, GridObservation, LensDistortion, GridContrast]] = {}
+        self._done: dict[tuple[str, int, int, int], tuple[LineEvidence, GridObservation, LensDistortion, object]] = {}
+
+    def get(self, what: str, evidence: LineEvidence, obs: GridObservation, lens: LensDistortion,
+            compute: Callable[[], T]) -> T:
+        """`compute()`'s result for `what` of this fit, computed the first time it is asked for."""
+        key = (what, id(evidence), id(obs), id(lens))
+        if key not in self._done:
+            self._done[key] = (evidence, obs, lens, compute())
+        return cast(T, self._done[key][3])
 
     def of(self, evidence: LineEvidence, obs: GridObservation, lens: LensDistortion) -> GridContrast:
-        key = (id(evidence), id(obs), id(lens))
-        if key not in self._done:
-            self._done[key] = (evidence, obs, lens, grid_contrast(evidence, obs.lattice, lens))
-        return self._done[key][3]
+        return self.get("contrast", evidence, obs, lens, lambda: grid_contrast(evidence, obs.lattice, lens))
 
 
 def observe(

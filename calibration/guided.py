@@ -27,7 +27,7 @@ from calibration.complete import complete_corner
 from calibration.corner_model import CornerHeat
 from calibration.corners import is_convex_quad, order_corners
 from calibration.evidence import LineEvidence
-from calibration.grid import ContrastCache, GridContrast, GridObservation, Lattice, apply_homography, refine
+from calibration.grid import FitCache, GridContrast, GridObservation, Lattice, apply_homography, refine
 from calibration.lens import LensDistortion
 from calibration.search import quad_search
 from edge.board.position import BOARD_SIZES
@@ -81,7 +81,7 @@ def lattice_from_corners(corners: np.ndarray, size: int, lens: LensDistortion) -
 
 def heat_fits(
     ev: LineEvidence, lens0: LensDistortion, heat: CornerHeat, sizes: tuple[int, ...],
-    found: tuple[GridObservation, LensDistortion] | None, contrasts: ContrastCache, search_again: bool = True,
+    found: tuple[GridObservation, LensDistortion] | None, cache: FitCache, search_again: bool = True,
 ) -> list[tuple[GridObservation, LensDistortion]]:
     """Fits of the board the heatmap outlines: the line search run again with the
     perspective taken from the heatmap's corners, each search's lattice (that and
@@ -103,22 +103,22 @@ def heat_fits(
             pass
     fits = list(searched)
     for obs, lens in searched:
-        reframed = reframed_fit(ev, obs, lens, heat, points, sizes, contrasts)
+        reframed = reframed_fit(ev, obs, lens, heat, points, sizes, cache)
         if reframed is not None:
             fits.append((reframed, lens))
-        placed = placed_fit(ev, obs, lens, heat, sizes, contrasts)
+        placed = placed_fit(ev, obs, lens, heat, sizes, cache)
         if placed is not None:
             fits.append((placed, lens))
     if not search_again:
         return fits
-    guided = guided_fit(ev, lens0, heat, points, sizes, contrasts)
+    guided = guided_fit(ev, lens0, heat, points, sizes, cache)
     if guided is not None:
         fits.append((guided, lens0))
     if guided is None or not sees_corners(guided, lens0, heat):
         outline = order_corners(points)
         completed = [complete_corner(ev, outline, i) for i in range(4)]
         for quad in corner_quads(heat)[1:] + [c for c in completed if c is not None]:
-            alternative = guided_fit(ev, lens0, heat, quad, sizes, contrasts)
+            alternative = guided_fit(ev, lens0, heat, quad, sizes, cache)
             if alternative is not None:
                 fits.append((alternative, lens0))
     return fits
@@ -126,7 +126,7 @@ def heat_fits(
 
 def guided_fit(
     ev: LineEvidence, lens: LensDistortion, heat: CornerHeat, points: np.ndarray, sizes: tuple[int, ...],
-    contrasts: ContrastCache,
+    cache: FitCache,
 ) -> GridObservation | None:
     """The best grid fit started from the heatmap's four corners `points`, or None when they make no board.
 
@@ -144,7 +144,7 @@ def guided_fit(
             obs = refine(ev, start, lens, windows=windows)
             if obs is None or obs.lattice.size != n:
                 continue
-            contrast = contrasts.of(ev, obs, lens)
+            contrast = cache.of(ev, obs, lens)
             if not _passes_for_grid(contrast, obs, lens, heat):
                 continue
             # Lines counted, not their share: a 9x9 lattice on a 13x13 board's outline has
@@ -157,7 +157,7 @@ def guided_fit(
 
 def reframed_fit(
     ev: LineEvidence, obs: GridObservation, lens: LensDistortion, heat: CornerHeat, points: np.ndarray,
-    sizes: tuple[int, ...], contrasts: ContrastCache,
+    sizes: tuple[int, ...], cache: FitCache,
 ) -> GridObservation | None:
     """The line search's lattice re-indexed to the board whose corners the heatmap shows.
 
@@ -188,7 +188,7 @@ def reframed_fit(
         same = n == obs.lattice.size and not start.any()
         again = obs if same else refine(ev, obs.lattice.shifted(int(start[0]), int(start[1]), n), lens,
                                         windows=(0.3, 0.2, 0.12))
-        if again is None or not _passes_for_grid(contrasts.of(ev, again, lens), again, lens, heat):
+        if again is None or not _passes_for_grid(cache.of(ev, again, lens), again, lens, heat):
             continue
         # The size whose corners the heatmap's meet best.
         if best is None or misfit < best[0]:
@@ -198,7 +198,7 @@ def reframed_fit(
 
 def placed_fit(
     ev: LineEvidence, obs: GridObservation, lens: LensDistortion, heat: CornerHeat, sizes: tuple[int, ...],
-    contrasts: ContrastCache,
+    cache: FitCache,
 ) -> GridObservation | None:
     """A fit's lattice (the line search's, or the competition's winner) extended or moved a line to
     the board whose corners the heatmap rates highest, or None when that makes no grid.
@@ -207,15 +207,20 @@ def placed_fit(
     among crowded stones peaks weakly, a peak on a bowl outranks it, and the peaks then
     outline no board, while the heatmap summed over the four true corners mostly still outscores
     every other placement's. Read between cells, since on a far board the next placement's
-    corners lie within the cell the true ones do."""
-    place = best_placement(obs, lens, heat, sizes)
-    # Where that is the fit's own board, the fit stands for it already.
-    if place is None or place == (0, 0, obs.lattice.size):
-        return None
-    again = refine(ev, obs.lattice.shifted(*place), lens, windows=(0.3, 0.2, 0.12))
-    if again is None or not _passes_for_grid(contrasts.of(ev, again, lens), again, lens, heat):
-        return None
-    return again
+    corners lie within the cell the true ones do. Once per fit (`cache`): the line search's fit,
+    placed among the heatmap's fits, often wins and is placed once more."""
+
+    def placed() -> GridObservation | None:
+        place = best_placement(obs, lens, heat, sizes)
+        # Where that is the fit's own board, the fit stands for it already.
+        if place is None or place == (0, 0, obs.lattice.size):
+            return None
+        again = refine(ev, obs.lattice.shifted(*place), lens, windows=(0.3, 0.2, 0.12))
+        if again is None or not _passes_for_grid(cache.of(ev, again, lens), again, lens, heat):
+            return None
+        return again
+
+    return cache.get("placed", ev, obs, lens, placed)
 
 
 def best_placement(
