@@ -62,6 +62,15 @@ class Lattice:
         return float((d1.mean() + d2.mean()) / 2.0)
 
 
+def in_frame(lattice: Lattice, lens: LensDistortion, image_size: tuple[int, int]) -> bool:
+    """Whether the lattice's four outer corners lie in the image (`image_size`: width, height):
+    a board the camera shows whole. A lattice with a corner beyond the frame has found lines on
+    something else (table planks run on past the frame), or a board whose edge the camera cuts off,
+    which it cannot read: a corner stone would be out of view."""
+    corners = lens.distort_points(lattice.corners())
+    return bool(np.all((corners >= 0.0) & (corners <= np.asarray(image_size, dtype=np.float64))))
+
+
 @dataclass(frozen=True)
 class GridObservation:
     lattice: Lattice

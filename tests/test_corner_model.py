@@ -9,7 +9,7 @@ import pytest
 from calibration.corner_model import CornerHeat, Letterbox, cell_to_input, heatmap_peaks, input_to_cell, letterbox
 from calibration.guided import extends, lattice_from_corners, same_board
 from calibration.find import _rejection
-from calibration.grid import GridContrast, GridObservation
+from calibration.grid import GridContrast, GridObservation, in_frame
 from calibration.lens import LensDistortion
 from calibration.search import Attempt, best_search
 
@@ -114,9 +114,13 @@ def test_few_lines_make_a_grid_where_three_corners_show_most_crossings_are_measu
     assert not GridContrast(0.10, 0.00).is_grid(4, crossings=1.0)
 
 
+_FRAME = (640, 480)
+_LENS = LensDistortion.none_for(*_FRAME)
+
+
 def _obs(corners: np.ndarray, size: int) -> GridObservation:
     """A fit with every crossing measured on its lattice."""
-    lattice = lattice_from_corners(corners, size, LensDistortion.none_for(640, 480))
+    lattice = lattice_from_corners(corners, size, _LENS)
     points = lattice.intersections()
     return GridObservation(lattice, np.arange(size), np.arange(size), points, np.zeros((size, size)), 0.0,
                            (np.ones(size), np.ones(size)), [])
@@ -154,8 +158,20 @@ def test_an_outline_more_skewed_than_a_board_in_view_is_no_board() -> None:
     board = np.array([[100.0, 80.0], [500.0, 90.0], [520.0, 430.0], [90.0, 420.0]])
     sliver = np.array([[132.0, 216.0], [405.0, 286.0], [412.0, 302.0], [228.0, 396.0]])
     clear = GridContrast(seen=0.9, between=0.0)
-    assert _rejection(_obs(board, 9), clear, corners_seen=4) is None
-    assert "skewed" in _rejection(_obs(sliver, 9), clear, corners_seen=4)
+    assert _rejection(_obs(board, 9), _LENS, _FRAME, clear, corners_seen=4) is None
+    assert "skewed" in _rejection(_obs(sliver, 9), _LENS, _FRAME, clear, corners_seen=4)
+
+
+def test_a_grid_with_a_corner_beyond_the_frame_is_no_board_in_view() -> None:
+    # The second: the 13x13 lattice the search fitted to table planks beside a crowded 19x19 on
+    # render 48,000,139, two of its corners beyond the 640x480 frame.
+    board = np.array([[100.0, 80.0], [500.0, 90.0], [520.0, 430.0], [90.0, 420.0]])
+    planks = np.array([[165.4, 180.2], [574.2, -10.8], [694.6, 182.0], [265.2, 397.7]])
+    clear = GridContrast(seen=0.9, between=0.0)
+    assert _rejection(_obs(board, 13), _LENS, _FRAME, clear, corners_seen=4) is None
+    assert "outside the image" in _rejection(_obs(planks, 13), _LENS, _FRAME, clear, corners_seen=4)
+    assert in_frame(_obs(board, 13).lattice, _LENS, _FRAME)
+    assert not in_frame(_obs(board + [130.0, 0.0], 13).lattice, _LENS, _FRAME)
 
 
 # --- the shipped model on rendered frames --------------------------------------------

@@ -99,6 +99,17 @@ def test_a_sliver_between_heatmap_peaks_is_no_board(reader, corner_model) -> Non
     assert _wrong_points(result.reading.position, rendered) <= 1
 
 
+def test_a_grid_on_table_planks_running_past_the_frame_is_no_board(reader, corner_model) -> None:
+    # Render 48,000,139: a crowded 19x19 on a planked table. The search fitted a 13x13 lattice to
+    # the planks, two of its corners beyond the frame, and the read kept it, all 361 points wrong.
+    # Its next fit on the planks lies in the frame but leaves the stones off its points: the stones
+    # place the board.
+    rendered, image = _stored(48_000_139)
+    calibration, result = read_photo(image, reader, None, corner_model, "render")
+    assert (calibration.method, calibration.board_size) == ("stones", rendered.position.size)
+    assert _wrong_points(result.reading.position, rendered) == 0
+
+
 def test_an_outline_the_stones_place_a_line_off_is_moved_back(reader, corner_model) -> None:
     # The search reads a 9x9 lattice with few stones on its points. Moved through the stones near
     # its points only (session 15), the outline settled a line off diagonally, 231 of 249 stones
