@@ -26,6 +26,9 @@ _COARSE_MARGIN = 0.05
 there: the fine scale places lines more precisely."""
 _MOST_CROSSINGS = 0.5
 """Share of a lattice's crossings measured from which its lines may be few (`GridContrast.is_grid`)."""
+_FRAME_SLACK = 0.5
+"""Grid spacings by which a board's corner may lie beyond the frame (`in_frame`): a stone on it
+still shows half, and a camera bumped a little keeps a board framed tightly in view."""
 
 T = TypeVar("T")
 
@@ -63,12 +66,13 @@ class Lattice:
 
 
 def in_frame(lattice: Lattice, lens: LensDistortion, image_size: tuple[int, int]) -> bool:
-    """Whether the lattice's four outer corners lie in the image (`image_size`: width, height):
-    a board the camera shows whole. A lattice with a corner beyond the frame has found lines on
-    something else (table planks run on past the frame), or a board whose edge the camera cuts off,
-    which it cannot read: a corner stone would be out of view."""
+    """Whether the lattice's four outer corners lie in the image (`image_size`: width, height), or
+    beyond its edge by less than `_FRAME_SLACK`: a board the camera shows whole. A lattice with a
+    corner further out has found lines on something else (table planks run on past the frame), or
+    a board whose edge the camera cuts off, which it cannot read."""
     corners = lens.distort_points(lattice.corners())
-    return bool(np.all((corners >= 0.0) & (corners <= np.asarray(image_size, dtype=np.float64))))
+    slack = _FRAME_SLACK * lattice.mean_spacing()
+    return bool(np.all((corners >= -slack) & (corners <= np.asarray(image_size, dtype=np.float64) + slack)))
 
 
 @dataclass(frozen=True)

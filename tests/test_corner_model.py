@@ -170,8 +170,10 @@ def test_a_grid_with_a_corner_beyond_the_frame_is_no_board_in_view() -> None:
     clear = GridContrast(seen=0.9, between=0.0)
     assert _rejection(_obs(board, 13), _LENS, _FRAME, clear, corners_seen=4) is None
     assert "outside the image" in _rejection(_obs(planks, 13), _LENS, _FRAME, clear, corners_seen=4)
+    # Its spacing is about 31 px: a corner 10 px beyond the frame is in view, 30 px beyond is not.
     assert in_frame(_obs(board, 13).lattice, _LENS, _FRAME)
-    assert not in_frame(_obs(board + [130.0, 0.0], 13).lattice, _LENS, _FRAME)
+    assert in_frame(_obs(board + [130.0, 0.0], 13).lattice, _LENS, _FRAME)
+    assert not in_frame(_obs(board + [150.0, 0.0], 13).lattice, _LENS, _FRAME)
 
 
 # --- the shipped model on rendered frames --------------------------------------------
