@@ -129,7 +129,7 @@ def find_board(
         again = refine(ev, lattice, lens_fit.lens, windows=(0.15, 0.08))
         if again is not None:
             obs, lens = again, lens_fit.lens
-    _accept(ev, obs, lens, cache.of(ev, obs, lens), 0 if heat is None else seen_corners(obs, lens, heat))
+    _accept(obs, lens, ev.original_size, cache.of(ev, obs, lens), 0 if heat is None else seen_corners(obs, lens, heat))
     lattice = orient(obs.lattice, lens)
     corners = lens.distort_points(lattice.corners())
     return BoardFit(
@@ -226,9 +226,9 @@ def _support(obs: GridObservation, contrast: GridContrast, lens: LensDistortion,
     return corner_heat(obs, lens, heat) + _OBSERVED_WEIGHT * obs.observed_fraction * clean
 
 
-def _accept(ev: LineEvidence, obs: GridObservation, lens: LensDistortion, contrast: GridContrast,
+def _accept(obs: GridObservation, lens: LensDistortion, image_size: tuple[int, int], contrast: GridContrast,
             corners_seen: int) -> None:
-    reason = _rejection(obs, lens, ev.original_size, contrast, corners_seen)
+    reason = _rejection(obs, lens, image_size, contrast, corners_seen)
     if reason is not None:
         raise NoBoardError(f"no board found: {reason}")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
 import cv2
 import numpy as np
 import pytest
@@ -9,7 +11,7 @@ import pytest
 from calibration.corner_model import CornerHeat, Letterbox, cell_to_input, heatmap_peaks, input_to_cell, letterbox
 from calibration.guided import extends, lattice_from_corners, same_board
 from calibration.find import _rejection
-from calibration.grid import GridContrast, GridObservation, in_frame
+from calibration.grid import FitCache, GridContrast, GridObservation, in_frame
 from calibration.lens import LensDistortion
 from calibration.search import Attempt, best_search
 
@@ -174,6 +176,27 @@ def test_a_grid_with_a_corner_beyond_the_frame_is_no_board_in_view() -> None:
     assert in_frame(_obs(board, 13).lattice, _LENS, _FRAME)
     assert in_frame(_obs(board + [130.0, 0.0], 13).lattice, _LENS, _FRAME)
     assert not in_frame(_obs(board + [150.0, 0.0], 13).lattice, _LENS, _FRAME)
+
+
+def test_a_fit_cache_computes_each_measure_of_a_fit_once() -> None:
+    # The line search's fit is placed among the heatmap's fits and again as their winner.
+    board = np.array([[100.0, 80.0], [500.0, 90.0], [520.0, 430.0], [90.0, 420.0]])
+    a, b = _obs(board, 9), _obs(board, 9)
+    evidence = object()  # identity is all the cache keys on
+    cache = FitCache()
+    computed: list[str] = []
+
+    def compute(name: str) -> Callable[[], str]:
+        def run() -> str:
+            computed.append(name)
+            return name
+        return run
+
+    assert cache.get("placed", evidence, a, _LENS, compute("a")) == "a"
+    assert cache.get("placed", evidence, a, _LENS, compute("again")) == "a"
+    assert cache.get("placed", evidence, b, _LENS, compute("b")) == "b"
+    assert cache.get("other", evidence, a, _LENS, compute("other")) == "other"
+    assert computed == ["a", "b", "other"]
 
 
 # --- the shipped model on rendered frames --------------------------------------------
