@@ -170,11 +170,11 @@ def _best_fit(
         return (*found, [])
     contrast_of = partial(cache.of, ev)
     if found is not None and confirms(*found, heat, sizes) and (
-            attempt_good or _rejection(*found, ev.original_size, contrast_of(*found), 4, lenient=False) is None):
+            attempt_good or _rejection(found[0], contrast_of(*found), 4, lenient=False) is None):
         return (*found, [])
 
     def is_board(obs: GridObservation, lens: LensDistortion) -> bool:
-        return _rejection(obs, lens, ev.original_size, contrast_of(obs, lens), seen_corners(obs, lens, heat)) is None
+        return _rejection(obs, contrast_of(obs, lens), seen_corners(obs, lens, heat)) is None
 
     def support(obs: GridObservation, lens: LensDistortion) -> float:
         return _support(obs, contrast_of(obs, lens), lens, heat)
@@ -228,23 +228,24 @@ def _support(obs: GridObservation, contrast: GridContrast, lens: LensDistortion,
 
 def _accept(obs: GridObservation, lens: LensDistortion, image_size: tuple[int, int], contrast: GridContrast,
             corners_seen: int) -> None:
-    reason = _rejection(obs, lens, image_size, contrast, corners_seen)
+    """Raise NoBoardError where the fit chosen is no grid (`_rejection`), or runs past the frame: the
+    board best borne out is cut off, and a part of it in view, whatever its lines, is no board."""
+    reason = _rejection(obs, contrast, corners_seen)
+    if reason is None and not in_frame(obs.lattice, lens, image_size):
+        reason = "the grid's corners lie outside the image"
     if reason is not None:
         raise NoBoardError(f"no board found: {reason}")
 
 
-def _rejection(obs: GridObservation, lens: LensDistortion, image_size: tuple[int, int], contrast: GridContrast,
-               corners_seen: int, lenient: bool = True) -> str | None:
-    """Why the fit is not a grid in view (an outline no board in view has, a corner beyond the frame,
-    its lines not seen, or seen between the lattice's too), or None.
+def _rejection(obs: GridObservation, contrast: GridContrast, corners_seen: int, lenient: bool = True) -> str | None:
+    """Why the fit is not a grid (an outline no board in view has, its lines not seen, or seen between
+    the lattice's too), or None.
     `corners_seen`: how many of its corners the heatmap sees. `lenient`: few crossings measured
     will do where all four are seen and the lines clear."""
     corners = obs.lattice.corners()
     sides = np.linalg.norm(corners - np.roll(corners, 1, axis=0), axis=1)
     if not sides.min() >= _LEAST_SIDE_SHARE * sides.max():
         return f"its sides span {sides.min():.0f} to {sides.max():.0f} px, more skewed than a board in view"
-    if not in_frame(obs.lattice, lens, image_size):
-        return "the grid's corners lie outside the image"
     clear = lenient and corners_seen == 4 and contrast.is_clear()
     if obs.observed_fraction < (_MIN_OBSERVED_CORNERS_SEEN if clear else _MIN_OBSERVED):
         return f"only {obs.observed_fraction:.0%} of the grid intersections could be seen"

@@ -24,7 +24,7 @@ import numpy as np
 from calibration.comb import Comb, Run, agreement_level, best_windows, choose_runs, fit_comb, pick_size
 from calibration.evidence import LineEvidence, with_other_segments
 from calibration.families import crossings, find_families, rectifying_homography
-from calibration.grid import GridObservation, Lattice, apply_homography, coverage, hits, in_frame, refine
+from calibration.grid import GridObservation, Lattice, apply_homography, coverage, hits, refine
 from calibration.lens import LensDistortion, estimate_distortion
 from edge.board.position import BOARD_SIZES
 from edge.errors import NoBoardError
@@ -143,8 +143,6 @@ def _search(
     final = refine(ev, board, lens, windows=(0.2, 0.12))
     if final is None:
         raise NoBoardError("no board found: the grid lines do not line up")
-    if not in_frame(final.lattice, lens, ev.original_size):
-        raise NoBoardError("no board found: the grid's corners lie outside the image")
     return Attempt(final, agreement_level(runs, n), lens)
 
 

@@ -120,7 +120,17 @@ def _blank_table(tmp_path: Path) -> Path:
     return path
 
 
-@pytest.mark.parametrize("make", [_noise, _blank_table])
+def _cut_off(tmp_path: Path) -> Path:
+    # The webcam photo moved 80 px left and 60 px up: its 19x19 board's top left corner leaves
+    # the frame, and a 13x13 part of its grid would fit in view.
+    img = read_image(FRAME)
+    moved = cv2.warpAffine(img, np.float32([[1, 0, -80.0], [0, 1, -60.0]]), (img.shape[1], img.shape[0]))
+    path = tmp_path / "cut_off.png"
+    cv2.imwrite(str(path), moved)
+    return path
+
+
+@pytest.mark.parametrize("make", [_noise, _blank_table, _cut_off])
 def test_no_board_exits_3_and_keeps_the_good_calibration(
     make, calibrated: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]  # type: ignore[no-untyped-def]
 ) -> None:

@@ -10,10 +10,11 @@ import pytest
 
 from calibration.corner_model import CornerHeat, Letterbox, cell_to_input, heatmap_peaks, input_to_cell, letterbox
 from calibration.guided import extends, lattice_from_corners, same_board
-from calibration.find import _rejection
+from calibration.find import _accept, _rejection
 from calibration.grid import FitCache, GridContrast, GridObservation, in_frame
 from calibration.lens import LensDistortion
 from calibration.search import Attempt, best_search
+from edge.errors import NoBoardError
 
 
 def test_letterbox_maps_frame_points_into_the_square_and_back() -> None:
@@ -160,8 +161,8 @@ def test_an_outline_more_skewed_than_a_board_in_view_is_no_board() -> None:
     board = np.array([[100.0, 80.0], [500.0, 90.0], [520.0, 430.0], [90.0, 420.0]])
     sliver = np.array([[132.0, 216.0], [405.0, 286.0], [412.0, 302.0], [228.0, 396.0]])
     clear = GridContrast(seen=0.9, between=0.0)
-    assert _rejection(_obs(board, 9), _LENS, _FRAME, clear, corners_seen=4) is None
-    assert "skewed" in _rejection(_obs(sliver, 9), _LENS, _FRAME, clear, corners_seen=4)
+    assert _rejection(_obs(board, 9), clear, corners_seen=4) is None
+    assert "skewed" in _rejection(_obs(sliver, 9), clear, corners_seen=4)
 
 
 def test_a_grid_with_a_corner_beyond_the_frame_is_no_board_in_view() -> None:
@@ -170,8 +171,9 @@ def test_a_grid_with_a_corner_beyond_the_frame_is_no_board_in_view() -> None:
     board = np.array([[100.0, 80.0], [500.0, 90.0], [520.0, 430.0], [90.0, 420.0]])
     planks = np.array([[165.4, 180.2], [574.2, -10.8], [694.6, 182.0], [265.2, 397.7]])
     clear = GridContrast(seen=0.9, between=0.0)
-    assert _rejection(_obs(board, 13), _LENS, _FRAME, clear, corners_seen=4) is None
-    assert "outside the image" in _rejection(_obs(planks, 13), _LENS, _FRAME, clear, corners_seen=4)
+    _accept(_obs(board, 13), _LENS, _FRAME, clear, corners_seen=4)
+    with pytest.raises(NoBoardError, match="outside the image"):
+        _accept(_obs(planks, 13), _LENS, _FRAME, clear, corners_seen=4)
     # Its spacing is about 31 px: a corner 10 px beyond the frame is in view, 30 px beyond is not.
     assert in_frame(_obs(board, 13).lattice, _LENS, _FRAME)
     assert in_frame(_obs(board + [130.0, 0.0], 13).lattice, _LENS, _FRAME)
@@ -352,7 +354,6 @@ def test_the_fit_best_borne_out_wins(seed: int, size: int, corner_model) -> None
 @pytest.mark.parametrize("name,size", GAINED)
 def test_corner_model_puts_right_what_the_line_search_gets_wrong(name: str, size: int, corner_model) -> None:
     from calibration.find import find_board
-    from edge.errors import NoBoardError
 
     frame, truth, drawn = _render(32_000_000 + int(name.split("_")[1]))
     assert drawn == size

@@ -102,9 +102,10 @@ def test_a_sliver_between_heatmap_peaks_is_no_board(reader, corner_model) -> Non
 def test_a_grid_on_table_planks_running_past_the_frame_is_no_board(reader, corner_model) -> None:
     # Render 48,000,139: a crowded 19x19 on a planked table. The search fitted a 13x13 lattice to
     # the planks, two of its corners beyond the frame, and the read kept it, all 361 points wrong.
-    # Its next fit on the planks lies in the frame but leaves the stones off its points: the stones
-    # place the board.
+    # Now the lines find no board, and the stones place it.
     rendered, image = _stored(48_000_139)
+    with pytest.raises(NoBoardError, match="outside the image"):
+        find_board(image, corner_model=corner_model)
     calibration, result = read_photo(image, reader, None, corner_model, "render")
     assert (calibration.method, calibration.board_size) == ("stones", rendered.position.size)
     assert _wrong_points(result.reading.position, rendered) == 0
