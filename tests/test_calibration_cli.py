@@ -122,7 +122,7 @@ def _blank_table(tmp_path: Path) -> Path:
 
 def _cut_off(tmp_path: Path) -> Path:
     # The webcam photo moved 80 px left and 60 px up: its 19x19 board's top left corner leaves
-    # the frame, and a 13x13 part of its grid would fit in view.
+    # the frame, and a part of its grid in view must not pass for a smaller board.
     img = read_image(FRAME)
     moved = cv2.warpAffine(img, np.float32([[1, 0, -80.0], [0, 1, -60.0]]), (img.shape[1], img.shape[0]))
     path = tmp_path / "cut_off.png"
