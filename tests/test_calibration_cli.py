@@ -188,7 +188,7 @@ def test_manual_corners_override(calibrated: Path, tmp_path: Path, capsys: pytes
     assert np.abs(manual.corners - auto.corners).max() < 0.1
     assert manual.grid_fit_error_px is not None and manual.grid_fit_error_px < 1.0
     # Recalibrating over an existing file keeps the previous one as a backup.
-    code, _, err = _run(capsys, FRAME, "--corners", text, "--size", "19", "--out", out)
+    code, _, err = _run(capsys, FRAME, "--corners", text, "--size", "19", "--out", out, "--preview", tmp_path / "m2.png")
     assert code == 0, err
     assert load(backup_path(out)).method == "manual"
 
