@@ -277,9 +277,9 @@ def extends(a: GridObservation, b: GridObservation) -> bool:
     if a.lattice.size <= b.lattice.size:
         return False
     at = apply_homography(np.linalg.inv(a.lattice.homography), b.lattice.corners())
-    last = a.lattice.size - 1.0
-    return bool(np.all(np.isfinite(at)) and np.abs(at - np.rint(at)).max() < 1.0 / 3.0
-                and np.all(np.rint(at) >= 0.0) and np.all(np.rint(at) <= last))
+    points = np.rint(at)
+    return bool(np.all(np.isfinite(at)) and np.abs(at - points).max() < 1.0 / 3.0
+                and np.all(points >= 0.0) and np.all(points <= a.lattice.size - 1.0))
 
 
 def same_board(a: GridObservation, b: GridObservation) -> bool:

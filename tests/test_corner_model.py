@@ -119,6 +119,10 @@ def test_few_lines_make_a_grid_where_three_corners_show_most_crossings_are_measu
 
 _FRAME = (640, 480)
 _LENS = LensDistortion.none_for(*_FRAME)
+_BOARD = np.array([[100.0, 80.0], [500.0, 90.0], [520.0, 430.0], [90.0, 420.0]])
+"""A 640x480 frame's board seen a little tilted, in view."""
+_CLEAR = GridContrast(seen=0.9, between=0.0)
+"""Lines on the lattice and none between."""
 
 
 def _obs(corners: np.ndarray, size: int) -> GridObservation:
@@ -130,18 +134,17 @@ def _obs(corners: np.ndarray, size: int) -> GridObservation:
 
 
 def test_same_board_ignores_corner_order_but_not_size_or_shift() -> None:
-    corners = np.array([[100.0, 80.0], [500.0, 90.0], [520.0, 430.0], [90.0, 420.0]])
-    a = _obs(corners, 19)
-    assert same_board(a, _obs(corners[[2, 3, 0, 1]], 19))
-    assert same_board(a, _obs(corners[::-1], 19))
-    assert not same_board(a, _obs(corners, 13))
+    a = _obs(_BOARD, 19)
+    assert same_board(a, _obs(_BOARD[[2, 3, 0, 1]], 19))
+    assert same_board(a, _obs(_BOARD[::-1], 19))
+    assert not same_board(a, _obs(_BOARD, 13))
     spacing = 400.0 / 18
-    assert not same_board(a, _obs(corners + [spacing, 0.0], 19))
-    assert same_board(a, _obs(corners + [0.2 * spacing, 0.0], 19))
+    assert not same_board(a, _obs(_BOARD + [spacing, 0.0], 19))
+    assert same_board(a, _obs(_BOARD + [0.2 * spacing, 0.0], 19))
 
 
 def test_a_bigger_board_extends_a_part_of_its_own_grid_only() -> None:
-    whole = _obs(np.array([[100.0, 80.0], [500.0, 90.0], [520.0, 430.0], [90.0, 420.0]]), 19)
+    whole = _obs(_BOARD, 19)
     # Its lower right 9x9 part, taken from the whole lattice's points (10, 10) to (18, 18).
     part = whole.lattice.map(np.array([[10.0, 10.0], [18.0, 10.0], [18.0, 18.0], [10.0, 18.0]]))
     assert extends(whole, _obs(part, 9))
@@ -156,34 +159,29 @@ def test_a_bigger_board_extends_a_part_of_its_own_grid_only() -> None:
 
 
 def test_an_outline_more_skewed_than_a_board_in_view_is_no_board() -> None:
-    # The second: a 9x9 fit refined from heatmap peaks on render 44,000,016 (its sides 17 to 282 px),
+    # The sliver: a 9x9 fit refined from heatmap peaks on render 44,000,016 (its sides 17 to 282 px),
     # which measured 43% of its crossings where its squeezed lines met the board's.
-    board = np.array([[100.0, 80.0], [500.0, 90.0], [520.0, 430.0], [90.0, 420.0]])
     sliver = np.array([[132.0, 216.0], [405.0, 286.0], [412.0, 302.0], [228.0, 396.0]])
-    clear = GridContrast(seen=0.9, between=0.0)
-    assert _rejection(_obs(board, 9), clear, corners_seen=4) is None
-    assert "skewed" in _rejection(_obs(sliver, 9), clear, corners_seen=4)
+    assert _rejection(_obs(_BOARD, 9), _CLEAR, corners_seen=4) is None
+    assert "skewed" in _rejection(_obs(sliver, 9), _CLEAR, corners_seen=4)
 
 
 def test_a_grid_with_a_corner_beyond_the_frame_is_no_board_in_view() -> None:
-    # The second: the 13x13 lattice the search fitted to table planks beside a crowded 19x19 on
+    # The planks: the 13x13 lattice the search fitted to table planks beside a crowded 19x19 on
     # render 48,000,139, two of its corners beyond the 640x480 frame.
-    board = np.array([[100.0, 80.0], [500.0, 90.0], [520.0, 430.0], [90.0, 420.0]])
     planks = np.array([[165.4, 180.2], [574.2, -10.8], [694.6, 182.0], [265.2, 397.7]])
-    clear = GridContrast(seen=0.9, between=0.0)
-    _accept(_obs(board, 13), _LENS, _FRAME, clear, corners_seen=4)
+    _accept(_obs(_BOARD, 13), _LENS, _FRAME, _CLEAR, corners_seen=4)
     with pytest.raises(NoBoardError, match="outside the image"):
-        _accept(_obs(planks, 13), _LENS, _FRAME, clear, corners_seen=4)
+        _accept(_obs(planks, 13), _LENS, _FRAME, _CLEAR, corners_seen=4)
     # Its spacing is about 31 px: a corner 10 px beyond the frame is in view, 30 px beyond is not.
-    assert in_frame(_obs(board, 13).lattice, _LENS, _FRAME)
-    assert in_frame(_obs(board + [130.0, 0.0], 13).lattice, _LENS, _FRAME)
-    assert not in_frame(_obs(board + [150.0, 0.0], 13).lattice, _LENS, _FRAME)
+    assert in_frame(_obs(_BOARD, 13).lattice, _LENS, _FRAME)
+    assert in_frame(_obs(_BOARD + [130.0, 0.0], 13).lattice, _LENS, _FRAME)
+    assert not in_frame(_obs(_BOARD + [150.0, 0.0], 13).lattice, _LENS, _FRAME)
 
 
 def test_a_fit_cache_computes_each_measure_of_a_fit_once() -> None:
     # The line search's fit is placed among the heatmap's fits and again as their winner.
-    board = np.array([[100.0, 80.0], [500.0, 90.0], [520.0, 430.0], [90.0, 420.0]])
-    a, b = _obs(board, 9), _obs(board, 9)
+    a, b = _obs(_BOARD, 9), _obs(_BOARD, 9)
     evidence = object()  # identity is all the cache keys on
     cache = FitCache()
     computed: list[str] = []
